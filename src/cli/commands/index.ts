@@ -1,0 +1,10 @@
+/**
+ * @fileoverview The registry of `bpfsim` subcommands. Each entry loads its module on demand so
+ * that a command's dependencies are read only when it runs.
+ */
+import type { Command } from '../command.js';
+
+/** Subcommand loaders by name. Add one line per command module. */
+export const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  demo: async () => (await import('./demo.js')).demoCommand,
+};
