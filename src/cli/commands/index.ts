@@ -7,4 +7,6 @@ import type { Command } from '../command.js';
 /** Subcommand loaders by name. Add one line per command module. */
 export const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   demo: async () => (await import('./demo.js')).demoCommand,
+  bench: async () => (await import('./bench.js')).benchCommand,
+  seccomp: async () => (await import('./seccomp.js')).seccompCommand,
 };
