@@ -28,6 +28,8 @@ export interface Command {
   /** The full `--help` text, including at least one example. */
   readonly help: string;
   run(args: string[], io: CliIo, global: GlobalOptions): Promise<number> | number;
+  /** For a command group: its subcommands, so `bpfsim GROUP SUB --help` shows the subcommand's help. */
+  readonly subcommands?: Readonly<Record<string, () => Promise<Command>>>;
 }
 
 /** An error whose message is printed as one line on stderr, with the given exit status. */

@@ -14,6 +14,7 @@ export function groupCommand(
   return {
     name,
     summary,
+    subcommands: subs,
     get help() {
       return `Usage: bpfsim ${name} SUBCOMMAND [ARGS...]\n${intro}\n\nSubcommands: ${Object.keys(subs).join(', ')}\nRun 'bpfsim ${name} SUBCOMMAND --help' for details.\n`;
     },

@@ -41,9 +41,13 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     }
     const load = COMMANDS[name];
     if (load === undefined) throw new CliError(`unknown command '${name}' (see 'bpfsim --help')`, 2);
-    const cmd = await load();
+    let cmd = await load();
     const args = rest.slice(1);
-    if (args.includes('--help') || args.includes('-h')) {
+    const dd = args.indexOf('--');
+    const before = dd < 0 ? args : args.slice(0, dd);
+    if (before.includes('--help') || before.includes('-h')) {
+      const sub = args[0] !== undefined ? cmd.subcommands?.[args[0]] : undefined;
+      if (sub !== undefined) cmd = await sub();
       io.out(cmd.help.endsWith('\n') ? cmd.help : `${cmd.help}\n`);
       return 0;
     }

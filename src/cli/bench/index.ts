@@ -4,4 +4,8 @@
 import type { Command } from '../command.js';
 
 /** Benchmark loaders by name. */
-export const BENCHMARKS: Readonly<Record<string, () => Promise<Command>>> = {};
+export const BENCHMARKS: Readonly<Record<string, () => Promise<Command>>> = {
+  'alu-loop': async () => (await import('./alu-loop.js')).aluLoopBench,
+  seccomp: async () => (await import('./seccomp.js')).seccompBench,
+  maps: async () => (await import('./maps.js')).mapsBench,
+};

@@ -9,4 +9,8 @@ export const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   demo: async () => (await import('./demo.js')).demoCommand,
   bench: async () => (await import('./bench.js')).benchCommand,
   seccomp: async () => (await import('./seccomp.js')).seccompCommand,
+  replay: async () => (await import('./replay.js')).replayCommand,
+  conformance: async () => (await import('./conformance.js')).conformanceCommand,
+  asm: async () => (await import('./asm.js')).asmCommand,
+  disasm: async () => (await import('./disasm.js')).disasmCommand,
 };
