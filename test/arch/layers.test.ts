@@ -44,9 +44,9 @@ function isNodeOnly(file: string): boolean {
 }
 
 const imports = (text: string): string[] =>
-  [...text.matchAll(/(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)].map(
-    (m) => (m[1] ?? m[2]) as string,
-  );
+  [
+    ...text.matchAll(/(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g),
+  ].map((m) => (m[1] ?? m[2]) as string);
 
 describe('architecture', () => {
   const all = files(SRC);

@@ -65,9 +65,9 @@ Example:
       throw new CliError(`unknown engine '${engine}' (interp or jit)`, 2);
     const n = intOption(p, 'n', engine === 'jit' ? 50_000_000 : 10_000_000);
     if (n < 1 || n > 0x7fffffff) throw new CliError(`option '--n': ${n} is out of range 1..2147483647`, 2);
-    // Warm up the engine (JIT compilation, V8 tiering) on a budget-limited run of the same program.
+    // No separate warm-up: compilation and V8's tiering are part of the measured run (they are a
+    // few milliseconds, negligible at the default N).
     const prog = aluLoopProgram(n);
-    runProgram(prog, { engine, budget: 400_000 });
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     const res = runProgram(prog, { engine });

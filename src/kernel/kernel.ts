@@ -1,0 +1,119 @@
+/**
+ * @fileoverview The simulated kernel: global state shared by every task.
+ *
+ * Models the globals of kernel/bpf/syscall.c (`map_idr`, `prog_idr`, `sysctl_unprivileged_bpf_disabled`),
+ * `num_possible_cpus()`, the user accounting (`struct user_struct` per uid, kernel/user.c), the
+ * memory cgroup limit, the bpffs mounts, the virtual clock and the seeded PRNG. Everything that
+ * varies between runs of a real kernel is fixed by {@link KernelOptions}, so a scenario with a seed
+ * gives the same output byte for byte.
+ */
+
+import { Accounting, type KernelProfile, type UserStruct } from './accounting.js';
+import { BpfFs } from './bpffs.js';
+import { VirtualClock } from './clock.js';
+import { type CapSpec, capSet } from './creds.js';
+import { Idr } from './idr.js';
+import type { KMap, KProg } from './objects.js';
+import { Prandom } from './prandom.js';
+import type { ProgRunner } from './prog-runner.js';
+import { Sysctls } from './sysctl.js';
+import { Task } from './task.js';
+import { structuralCheck, type VerifierHook } from './verifier-hook.js';
+import { VmRunner } from './vm-runner.js';
+
+/** Options of a simulated kernel. */
+export interface KernelOptions {
+  /** Accounting generation: `6.18` (memcg, default) or `4.x` (RLIMIT_MEMLOCK pages, EPERM). */
+  profile?: KernelProfile;
+  /** `num_possible_cpus()`; default 2. */
+  possibleCpus?: number;
+  /** Seed of the PRNG behind hash seeds and `get_prandom_u32`; default 0. */
+  seed?: number | bigint;
+  /** memcg limit in bytes for the 6.18 profile (ENOMEM past it); default none. */
+  memoryLimit?: number;
+  /** Initial `kernel/unprivileged_bpf_disabled`; default 2 (CONFIG_BPF_UNPRIV_DEFAULT_OFF). */
+  unprivilegedBpfDisabled?: 0 | 1 | 2;
+  /** The verifier; default: the structural check. */
+  verifier?: VerifierHook;
+  /** The execution engine behind BPF_PROG_TEST_RUN; default the VM's JIT ({@link VmRunner}). */
+  runner?: ProgRunner;
+}
+
+/** How to create a task. */
+export interface SpawnOptions {
+  uid?: number;
+  gid?: number;
+  /** `'all'`, `'none'` or a list; default all for uid 0, none otherwise. */
+  caps?: 'all' | 'none' | readonly CapSpec[];
+  /** Open fds 0, 1 and 2 (like a process started from a shell); default true. */
+  stdio?: boolean;
+  /** CPU the task runs on (`smp_processor_id()`); default 0. */
+  cpu?: number;
+}
+
+/** A simulated Linux kernel; models the global state of the bpf subsystem. */
+export class Kernel {
+  readonly profile: KernelProfile;
+  readonly possibleCpus: number;
+  readonly clock = new VirtualClock();
+  readonly prandom: Prandom;
+  readonly accounting: Accounting;
+  readonly sysctls: Sysctls;
+  readonly maps = new Idr<KMap>();
+  /** The syscall-side map of each map type instance (for map-in-map values, which report ids). */
+  readonly mapOfImpl = new WeakMap<object, KMap>();
+  readonly progs = new Idr<KProg>();
+  readonly bpffs = new BpfFs();
+  verifier: VerifierHook;
+  runner: ProgRunner;
+  /** The task inside a syscall right now (`current`), undefined between syscalls. */
+  current: Task | undefined;
+  private readonly users = new Map<number, UserStruct>();
+  private nextPid = 1;
+
+  constructor(opts: KernelOptions = {}) {
+    this.profile = opts.profile ?? '6.18';
+    const cpus = opts.possibleCpus ?? 2;
+    if (!Number.isInteger(cpus) || cpus < 1 || cpus > 8192)
+      throw new RangeError(`possibleCpus must be 1..8192, got ${cpus}`);
+    this.possibleCpus = cpus;
+    this.prandom = new Prandom(opts.seed ?? 0);
+    this.accounting = new Accounting(this.profile, opts.memoryLimit ?? Number.POSITIVE_INFINITY);
+    this.sysctls = new Sysctls(opts.unprivilegedBpfDisabled ?? 2);
+    this.verifier = opts.verifier ?? structuralCheck;
+    this.runner = opts.runner ?? new VmRunner();
+  }
+
+  /** Models `find_user`/`alloc_uid`: the accounting record of `uid`. */
+  user(uid: number): UserStruct {
+    let u = this.users.get(uid);
+    if (!u) {
+      u = { uid, lockedVm: 0 };
+      this.users.set(uid, u);
+    }
+    return u;
+  }
+
+  /** Starts a new process (a new thread group) with the given credentials. */
+  spawn(opts: SpawnOptions = {}): Task {
+    const uid = opts.uid ?? 0;
+    const gid = opts.gid ?? uid;
+    const caps = capSet(opts.caps, uid);
+    const t = new Task(this, this.allocPid(), undefined, { uid, gid, caps }, opts.cpu ?? 0);
+    if (opts.stdio ?? true) t.openStdio();
+    return t;
+  }
+
+  /** Allocates a pid (`alloc_pid`). */
+  allocPid(): number {
+    return this.nextPid++;
+  }
+
+  /** Bytes currently charged for bpf objects (memcg usage, or locked_vm pages in bytes for 4.x). */
+  chargedBytes(): number {
+    if (this.profile === '6.18') return this.accounting.memcgUsage;
+    let pages = 0;
+    for (const u of this.users.values()) pages += u.lockedVm;
+    return pages * 4096;
+  }
+}

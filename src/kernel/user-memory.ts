@@ -1,0 +1,184 @@
+/**
+ * @fileoverview A task's user address space: page-granular mappings and the user-copy primitives.
+ *
+ * Models the parts of mm/mmap.c (`mmap`/`munmap` of anonymous memory) and lib/usercopy.c
+ * (`copy_from_user`, `copy_to_user`, `strncpy_from_user`, `check_zeroed_user`) that the bpf()
+ * syscall relies on: any byte outside a mapping faults with EFAULT.
+ */
+import { ERRNO } from '../uapi/errno.js';
+
+/** Page size of the simulated machine (x86_64). */
+export const PAGE_SIZE = 4096;
+
+/** Lowest address handed out by `mmap` (user addresses look like 0x7fxx_xxxx_xxxx). */
+const MMAP_BASE = 0x7f00_0000_0000;
+/** Highest user address (TASK_SIZE on x86_64 with 4-level paging). */
+const TASK_SIZE = 0x7fff_ffff_f000;
+
+interface Region {
+  start: number;
+  end: number;
+  bytes: Uint8Array;
+}
+
+const roundUpPage = (n: number): number => Math.ceil(n / PAGE_SIZE) * PAGE_SIZE;
+
+/** A user address space; models `struct mm_struct` with anonymous mappings only. */
+export class UserMemory {
+  /** Mappings sorted by start address, non-overlapping. */
+  private regions: Region[] = [];
+  private next = MMAP_BASE;
+  private mappedBytes = 0;
+
+  /** Models `mmap(NULL, len, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS)`: zeroed pages, or -errno. */
+  mmap(len: number, addr?: number): number {
+    if (!Number.isSafeInteger(len) || len <= 0) return -ERRNO.EINVAL;
+    const size = roundUpPage(len);
+    if (size > 1 << 30) return -ERRNO.ENOMEM;
+    let start: number;
+    if (addr !== undefined) {
+      if (!Number.isSafeInteger(addr) || addr % PAGE_SIZE !== 0 || addr <= 0 || addr + size > TASK_SIZE)
+        return -ERRNO.EINVAL;
+      this.munmap(addr, size);
+      start = addr;
+    } else {
+      start = this.next;
+      // Leave one unmapped guard page between automatic mappings.
+      this.next += size + PAGE_SIZE;
+      if (this.next > TASK_SIZE) return -ERRNO.ENOMEM;
+    }
+    const region: Region = { start, end: start + size, bytes: new Uint8Array(size) };
+    const i = this.indexAfter(start);
+    this.regions.splice(i, 0, region);
+    this.mappedBytes += size;
+    return start;
+  }
+
+  /** Models `munmap(addr, len)`: unmaps every page of the range (splitting mappings); 0 or -EINVAL. */
+  munmap(addr: number, len: number): number {
+    if (!Number.isSafeInteger(addr) || addr % PAGE_SIZE !== 0 || !Number.isSafeInteger(len) || len <= 0)
+      return -ERRNO.EINVAL;
+    const lo = addr;
+    const hi = addr + roundUpPage(len);
+    const out: Region[] = [];
+    for (const r of this.regions) {
+      if (r.end <= lo || r.start >= hi) {
+        out.push(r);
+        continue;
+      }
+      this.mappedBytes -= r.end - r.start;
+      if (r.start < lo) {
+        out.push({ start: r.start, end: lo, bytes: r.bytes.subarray(0, lo - r.start) });
+        this.mappedBytes += lo - r.start;
+      }
+      if (r.end > hi) {
+        out.push({ start: hi, end: r.end, bytes: r.bytes.subarray(hi - r.start) });
+        this.mappedBytes += r.end - hi;
+      }
+    }
+    this.regions = out;
+    return 0;
+  }
+
+  /** Total bytes currently mapped. */
+  get mapped(): number {
+    return this.mappedBytes;
+  }
+
+  /** True when every byte of `[addr, addr+len)` is mapped. */
+  accessOk(addr: number, len: number): boolean {
+    if (len === 0) return true;
+    if (!Number.isSafeInteger(addr) || addr < 0 || !Number.isSafeInteger(len) || len < 0) return false;
+    let a = addr;
+    const end = addr + len;
+    while (a < end) {
+      const r = this.find(a);
+      if (!r) return false;
+      a = r.end;
+    }
+    return true;
+  }
+
+  /** Models `copy_from_user`: the bytes, or -EFAULT if any byte is unmapped. */
+  copyFromUser(addr: number, len: number): Uint8Array | number {
+    if (!this.accessOk(addr, len)) return -ERRNO.EFAULT;
+    const out = new Uint8Array(len);
+    let a = addr;
+    let o = 0;
+    while (o < len) {
+      const r = this.find(a) as Region;
+      const n = Math.min(len - o, r.end - a);
+      out.set(r.bytes.subarray(a - r.start, a - r.start + n), o);
+      o += n;
+      a += n;
+    }
+    return out;
+  }
+
+  /** Models `copy_to_user`: 0, or -EFAULT (nothing written) if any byte is unmapped. */
+  copyToUser(addr: number, bytes: Uint8Array): number {
+    if (!this.accessOk(addr, bytes.length)) return -ERRNO.EFAULT;
+    let a = addr;
+    let o = 0;
+    while (o < bytes.length) {
+      const r = this.find(a) as Region;
+      const n = Math.min(bytes.length - o, r.end - a);
+      r.bytes.set(bytes.subarray(o, o + n), a - r.start);
+      o += n;
+      a += n;
+    }
+    return 0;
+  }
+
+  /**
+   * Models `strncpy_from_user(dst, src, count)`: the string up to the first NUL or `count` bytes,
+   * or -EFAULT when a byte that must be read is unmapped. `truncated` is set when no NUL was met.
+   */
+  strncpyFromUser(addr: number, count: number): { bytes: Uint8Array; truncated: boolean } | number {
+    const out: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const r = this.find(addr + i);
+      if (!r) return -ERRNO.EFAULT;
+      const b = r.bytes[addr + i - r.start] as number;
+      if (b === 0) return { bytes: Uint8Array.from(out), truncated: false };
+      out.push(b);
+    }
+    return { bytes: Uint8Array.from(out), truncated: true };
+  }
+
+  /** Models `check_zeroed_user`: 1 if all zero, 0 if not, -EFAULT if unmapped. */
+  checkZeroedUser(addr: number, len: number): number {
+    const b = this.copyFromUser(addr, len);
+    if (typeof b === 'number') return b;
+    for (const x of b) if (x !== 0) return 0;
+    return 1;
+  }
+
+  /** A copy of this address space (fork's `dup_mm`). */
+  clone(): UserMemory {
+    const m = new UserMemory();
+    m.next = this.next;
+    m.mappedBytes = this.mappedBytes;
+    m.regions = this.regions.map((r) => ({ start: r.start, end: r.end, bytes: r.bytes.slice() }));
+    return m;
+  }
+
+  private find(addr: number): Region | undefined {
+    let lo = 0;
+    let hi = this.regions.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const r = this.regions[mid] as Region;
+      if (addr < r.start) hi = mid - 1;
+      else if (addr >= r.end) lo = mid + 1;
+      else return r;
+    }
+    return undefined;
+  }
+
+  private indexAfter(start: number): number {
+    let i = 0;
+    while (i < this.regions.length && (this.regions[i] as Region).start < start) i++;
+    return i;
+  }
+}

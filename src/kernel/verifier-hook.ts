@@ -1,0 +1,232 @@
+/**
+ * @fileoverview The hook through which BPF_PROG_LOAD runs a verifier, and the default structural check.
+ *
+ * Models the call `bpf_check(&prog, attr, uattr, uattr_size)` in kernel/bpf/syscall.c
+ * `bpf_prog_load`. The syscall layer validates and owns the log (kernel/bpf/log.c, see
+ * verifier-log.ts), resolves map fds on request, and after the hook returns prints the statistics
+ * (`print_verification_stats`) and finalizes the log, exactly as the tail of `bpf_check` does. A
+ * verifier (src/verifier) fills in {@link VerifierHook}; until one is installed,
+ * {@link structuralCheck} runs the kernel's early passes (add_subprog_and_kfunc, check_subprogs,
+ * resolve_pseudo_ldimm64, check_cfg) with the kernel's messages, and says in the log that the
+ * program was checked structurally only.
+ */
+import type { Insn } from '../isa/insn.js';
+import { opcodeInInsnTable } from '../isa/validate.js';
+import type { BpfMap as MapInstance } from '../maps/ops.js';
+import type { VerifierLog } from './verifier-log.js';
+
+/** A map resolved from an instruction's fd (or fd_array index). */
+export interface VerifierMapRef {
+  /** The map object id (stable, printable). */
+  readonly id: number;
+  readonly map: MapInstance;
+}
+
+/** What the syscall layer hands to a verifier; models the inputs of `bpf_check`. */
+export interface VerifierRequest {
+  /** Instruction slots, mutable: a verifier may rewrite them (fixups) in place. */
+  readonly insns: Insn[];
+  readonly progType: number;
+  readonly expectedAttachType: number;
+  readonly progFlags: number;
+  readonly gplCompatible: boolean;
+  /** `bpf_capable()` of the loading task (CAP_BPF or CAP_SYS_ADMIN). */
+  readonly bpfCapable: boolean;
+  /** `perfmon_capable()`. */
+  readonly perfmonCapable: boolean;
+  readonly log: VerifierLog;
+  /** Number of possible CPUs. */
+  readonly possibleCpus: number;
+  /**
+   * Models `add_used_map_from_fd`/`__bpf_map_get`: resolves a map fd of the loading task and records
+   * it as used by the program. Returns the map or -EBADF (no such fd) / -EINVAL (not a map).
+   */
+  mapFromFd(fd: number): VerifierMapRef | number;
+  /** Models `fd_array` lookups for BPF_PSEUDO_MAP_IDX: the map at index `idx`, or -errno. */
+  mapFromIdx(idx: number): VerifierMapRef | number;
+}
+
+/** What a verifier reports; models `env->insn_processed` and the state counters. */
+export interface VerifierResult {
+  /** 0 or -errno (EINVAL, EACCES, E2BIG, EBADF...). */
+  readonly err: number;
+  readonly insnProcessed: number;
+  readonly maxStatesPerInsn: number;
+  readonly totalStates: number;
+  readonly peakStates: number;
+  /** Stack depth of each subprogram (for BPF_LOG_STATS). */
+  readonly stackDepths: readonly number[];
+  /** False when the program was only checked structurally (no verifier installed). */
+  readonly fullyVerified: boolean;
+}
+
+/** A verifier: models `bpf_check` between the log init and `print_verification_stats`. */
+export type VerifierHook = (req: VerifierRequest) => VerifierResult;
+
+const LD_IMM64 = 0x18;
+const LDX = 0x01;
+const MODE_MEM = 0x60;
+const MODE_MEMSX = 0x80;
+const JMP = 0x05;
+const JMP32 = 0x06;
+const CALL = 0x80;
+const EXIT = 0x90;
+const JA = 0x00;
+const PSEUDO_CALL = 1;
+
+const isJmpClass = (code: number): boolean => (code & 7) === JMP || (code & 7) === JMP32;
+
+function result(err: number, insnProcessed: number, fullyVerified: boolean): VerifierResult {
+  return {
+    err,
+    insnProcessed,
+    maxStatesPerInsn: 0,
+    totalStates: 0,
+    peakStates: 0,
+    stackDepths: [0],
+    fullyVerified,
+  };
+}
+
+/**
+ * The default hook: the structural passes of verifier.c with their messages and errnos.
+ * - `add_subprog_and_kfunc`: `call to invalid destination`
+ * - `check_subprogs`: `jump out of range from insn %d to %d`, `last insn is not an exit or jmp`
+ * - `resolve_pseudo_ldimm64`: `BPF_LDX uses reserved fields`, `invalid bpf_ld_imm64 insn`,
+ *   `unrecognized bpf_ld_imm64 insn`, `fd %d is not pointing to valid bpf_map`, `unknown opcode %02x`
+ * - `check_cfg`: `unreachable insn %d`, `jump into the middle of ldimm64 insn %d`,
+ *   `back-edge from insn %d to %d` (unprivileged only)
+ */
+export const structuralCheck: VerifierHook = (req) => {
+  const { insns, log } = req;
+  const n = insns.length;
+  const at = (i: number): Insn => insns[i] as Insn;
+  // add_subprog_and_kfunc
+  const starts = new Set<number>([0]);
+  for (let i = 0; i < n; i++) {
+    const x = at(i);
+    const isPseudoCall = x.code === (JMP | CALL) && x.src === PSEUDO_CALL;
+    const isPseudoFunc = x.code === LD_IMM64 && x.src === 4;
+    if (!isPseudoCall && !isPseudoFunc) continue;
+    const t = i + x.imm + 1;
+    if (t < 0 || t >= n) {
+      log.write('call to invalid destination\n');
+      return result(-22, 0, false);
+    }
+    starts.add(t);
+  }
+  const sorted = [...starts].sort((a, b) => a - b);
+  // check_subprogs
+  for (let s = 0; s < sorted.length; s++) {
+    const start = sorted[s] as number;
+    const end = (sorted[s + 1] ?? n) as number;
+    for (let i = start; i < end; i++) {
+      const x = at(i);
+      if (isJmpClass(x.code)) {
+        const op = x.code & 0xf0;
+        if (op !== CALL && op !== EXIT) {
+          const off = (x.code & 7) === JMP32 && op === JA ? i + x.imm + 1 : i + x.off + 1;
+          if (off < start || off >= end) {
+            log.write(`jump out of range from insn ${i} to ${off}\n`);
+            return result(-22, 0, false);
+          }
+        }
+      }
+      if (i === end - 1) {
+        if (x.code !== (JMP | EXIT) && x.code !== (JMP | JA) && x.code !== (JMP32 | JA)) {
+          log.write('last insn is not an exit or jmp\n');
+          return result(-22, 0, false);
+        }
+      }
+    }
+  }
+  // resolve_pseudo_ldimm64
+  for (let i = 0; i < n; i++) {
+    const x = at(i);
+    const mode = x.code & 0xe0;
+    if ((x.code & 7) === LDX && ((mode !== MODE_MEM && mode !== MODE_MEMSX) || x.imm !== 0)) {
+      log.write('BPF_LDX uses reserved fields\n');
+      return result(-22, 0, false);
+    }
+    if (x.code !== LD_IMM64) {
+      if (!opcodeInInsnTable(x.code)) {
+        log.write(`unknown opcode ${x.code.toString(16).padStart(2, '0')}\n`);
+        return result(-22, 0, false);
+      }
+      continue;
+    }
+    const y = insns[i + 1];
+    if (i === n - 1 || !y || y.code !== 0 || y.dst !== 0 || y.src !== 0 || y.off !== 0) {
+      log.write('invalid bpf_ld_imm64 insn\n');
+      return result(-22, 0, false);
+    }
+    if (x.src === 0 || x.src === 3 || x.src === 4) {
+      i++;
+      continue;
+    }
+    if (!((x.src === 1 || x.src === 5) && y.imm === 0) && x.src !== 2 && x.src !== 6) {
+      log.write('unrecognized bpf_ld_imm64 insn\n');
+      return result(-22, 0, false);
+    }
+    const ref = x.src === 5 || x.src === 6 ? req.mapFromIdx(x.imm) : req.mapFromFd(x.imm);
+    if (typeof ref === 'number') {
+      if (x.src === 1 || x.src === 2) log.write(`fd ${x.imm} is not pointing to valid bpf_map\n`);
+      return result(ref, 0, false);
+    }
+    i++;
+  }
+  // check_cfg
+  const state = new Uint8Array(n);
+  state[0] = 1;
+  const inStack = new Uint8Array(n);
+  const succ = (i: number): number[] => {
+    const x = at(i);
+    if (x.code === LD_IMM64) return [i + 2];
+    if (!isJmpClass(x.code)) return [i + 1];
+    const op = x.code & 0xf0;
+    if (op === EXIT) return [];
+    if (op === CALL) return x.src === PSEUDO_CALL ? [i + 1, i + x.imm + 1] : [i + 1];
+    if (op === JA) return [(x.code & 7) === JMP32 ? i + x.imm + 1 : i + x.off + 1];
+    return [i + 1, i + x.off + 1];
+  };
+  // Iterative DFS marking back-edges as the kernel's check_cfg does.
+  const iterStack: { i: number; k: number; s: number[] }[] = [{ i: 0, k: 0, s: succ(0) }];
+  inStack[0] = 1;
+  while (iterStack.length > 0) {
+    const top = iterStack[iterStack.length - 1] as { i: number; k: number; s: number[] };
+    if (top.k >= top.s.length) {
+      inStack[top.i] = 0;
+      iterStack.pop();
+      continue;
+    }
+    const t = top.s[top.k++] as number;
+    if (t < 0 || t >= n) continue;
+    if (inStack[t] && !req.bpfCapable) {
+      log.write(`back-edge from insn ${top.i} to ${t}\n`);
+      return result(-22, 0, false);
+    }
+    if (!state[t]) {
+      state[t] = 1;
+      inStack[t] = 1;
+      iterStack.push({ i: t, k: 0, s: succ(t) });
+    }
+  }
+  for (let s = 1; s < sorted.length; s++) state[sorted[s] as number] = 1;
+  for (let i = 0; i < n; i++) {
+    if (!state[i]) {
+      log.write(`unreachable insn ${i}\n`);
+      return result(-22, 0, false);
+    }
+    if (at(i).code === LD_IMM64) {
+      if (state[i + 1]) {
+        log.write(`jump into the middle of ldimm64 insn ${i}\n`);
+        return result(-22, 0, false);
+      }
+      i++;
+    }
+  }
+  let count = 0;
+  for (let i = 0; i < n; i++, count++) if (at(i).code === LD_IMM64) i++;
+  log.write(`bpfsim: no verifier installed; ${count} insns checked structurally only\n`);
+  return result(0, count, false);
+};
