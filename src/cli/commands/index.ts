@@ -13,4 +13,5 @@ export const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   conformance: async () => (await import('./conformance.js')).conformanceCommand,
   asm: async () => (await import('./asm.js')).asmCommand,
   disasm: async () => (await import('./disasm.js')).disasmCommand,
+  exec: async () => (await import('./exec.js')).execCommand,
 };
