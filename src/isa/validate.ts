@@ -132,7 +132,7 @@ function checkSubprogs(insns: readonly Insn[], starts: readonly number[]): Valid
         return { ok: false, error: `jump out of range from insn ${i} to ${to}`, pc: i };
     }
     if (i === end - 1) {
-      if (x.code !== 0x95 && x.code !== 0x05)
+      if (x.code !== 0x95 && x.code !== 0x05 && x.code !== 0x06)
         return { ok: false, error: 'last insn is not an exit or jmp', pc: i };
       sub++;
       start = end;

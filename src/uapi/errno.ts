@@ -53,6 +53,7 @@ export const ERRNO = {
   EPROTO: 71,
   EBADMSG: 74,
   EOVERFLOW: 75,
+  EBADFD: 77,
   EILSEQ: 84,
   ENOTSOCK: 88,
   EDESTADDRREQ: 89,

@@ -122,6 +122,11 @@ describe('validateInsns: kernel messages', () => {
     ['bad register', [insn(0xb7, 11, 0, 0, 0), EXIT], '0: R11 is invalid'],
   ];
   for (const [name, insns, want] of cases) it(name, () => expect(err(insns)).toBe(want));
+  it('accepts a gotol (JMP32|JA) as the last instruction, as check_subprogs does', () => {
+    // 0: r0 = 0; 1: if r0 == 0 goto pc+1; 2: exit; 3: gotol pc-2 (back to the exit)
+    const prog = [insn(0xb7, 0, 0, 0, 0), insn(0x15, 0, 0, 1, 0), EXIT, insn(0x06, 0, 0, 0, -2)];
+    expect(validateInsns(prog)).toEqual({ ok: true });
+  });
 });
 
 describe.skipIf(!HAVE_CORPUS)('bpf_conformance negative/unused-*.data (skipped: ../shared absent)', () => {

@@ -17,8 +17,6 @@ import type { KMap, KProg } from '../objects.js';
 import type { Task } from '../task.js';
 import { PAGE_SIZE } from '../user-memory.js';
 
-/** `EBADFD` (77, include/uapi/asm-generic/errno.h); not yet in src/uapi/errno.ts. */
-const EBADFD = 77;
 
 /** `sizeof(struct bpf_map_info)` on 6.18. */
 export const BPF_MAP_INFO_SIZE = 104;
@@ -147,7 +145,7 @@ function progInfo(task: Task, prog: KProg, uattr: number, uinfo: number, infoLen
 export function objGetInfoByFd(task: Task, attr: BpfAttr, uattr: number): number {
   if (attr.checkAttrFails(BPF_CMD.OBJ_GET_INFO_BY_FD)) return -ERRNO.EINVAL;
   const file = task.fds.get(attr.u32(A.bpf_fd));
-  if (!file) return -EBADFD;
+  if (!file) return -ERRNO.EBADFD;
   const uinfo = attr.ptr(A.info);
   const infoLen = attr.u32(A.info_len);
   if (file.kind === 'map') return mapInfo(task, file.obj as KMap, uattr, uinfo, infoLen);
