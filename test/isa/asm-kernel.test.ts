@@ -73,7 +73,7 @@ describe('assembleKernel', () => {
 });
 
 describe.skipIf(!HAVE_VERIFIER_CORPUS)(
-  'reads the real 6.18 kernel verifier logs (skipped: ../shared absent)',
+  `reads the real 6.18 kernel verifier logs${!HAVE_VERIFIER_CORPUS ? ' (skipped: ../shared absent)' : ''}`,
   () => {
     it('every instruction line assembles to the instruction the kernel printed it from', () => {
       let n = 0;

@@ -92,61 +92,64 @@ describe('assembleUbpf: errors (messages of bpf_conformance bpf_assembler.cc)', 
   }
 });
 
-describe.skipIf(!HAVE_CORPUS)('bpf_conformance corpus (skipped: ../shared absent)', () => {
-  const tests = readCorpus('tests');
-  it('finds the 313 test programs', () => {
-    expect(tests.length).toBe(313);
-  });
-  it('every tests/*.data -- asm section assembles', () => {
-    const failures: string[] = [];
-    for (const t of tests) {
-      const text = t.sections.get('asm');
-      if (text === undefined) continue;
-      const r = assembleUbpf(text);
-      if (!r.ok) failures.push(`${t.name}:${r.line}: ${r.error}`);
-    }
-    expect(failures).toEqual([]);
-  });
-  it('lddw.data: -- asm assembles to the bytes of -- raw', () => {
-    const t = tests.find((x) => x.name === 'lddw.data');
-    const raw = (t?.sections.get('raw') ?? '').split(/\s+/).filter(Boolean);
-    const bytes = new Uint8Array(raw.length * 8);
-    const dv = new DataView(bytes.buffer);
-    for (const [i, tok] of raw.entries()) dv.setBigUint64(i * 8, BigInt(tok), true);
-    expect(raw.length).toBe(3);
-    expect(bytesToHex(encodeRaw(asm(t?.sections.get('asm') ?? '')))).toBe(bytesToHex(bytes));
-  });
-  it('every corpus program survives disassembleUbpf → assembleUbpf', () => {
-    for (const t of tests) {
-      const text = t.sections.get('asm');
-      if (text === undefined) continue;
-      const p = asm(text);
-      expect(asm(disassembleUbpf(p)), t.name).toEqual(p);
-    }
-  });
-  it('negative/*.data: the assembler cases fail with the expected error', () => {
-    const neg = readCorpus('negative');
-    const expectFail = [
-      'invalid_imm32_dec_range.data',
-      'invalid_imm32_hex_range.data',
-      'invalid_label.data',
-      'invalid_lock.data',
-      'invalid_lock2.data',
-      'invalid_mnemonic.data',
-      'invalid_offset.data',
-      'invalid_offset_range.data',
-      'invalid_operand_count.data',
-      'invalid_register.data',
-    ];
-    for (const name of expectFail) {
-      const t = neg.find((x) => x.name === name);
-      const r = assembleUbpf(t?.sections.get('asm') ?? '');
-      expect(r.ok, name).toBe(false);
-      const want = t?.sections.get('error')?.trim();
-      if (!r.ok && want) expect(r.error.startsWith(want), `${name}: ${r.error}`).toBe(true);
-    }
-  });
-});
+describe.skipIf(!HAVE_CORPUS)(
+  `bpf_conformance corpus${!HAVE_CORPUS ? ' (skipped: ../shared absent)' : ''}`,
+  () => {
+    const tests = readCorpus('tests');
+    it('finds the 313 test programs', () => {
+      expect(tests.length).toBe(313);
+    });
+    it('every tests/*.data -- asm section assembles', () => {
+      const failures: string[] = [];
+      for (const t of tests) {
+        const text = t.sections.get('asm');
+        if (text === undefined) continue;
+        const r = assembleUbpf(text);
+        if (!r.ok) failures.push(`${t.name}:${r.line}: ${r.error}`);
+      }
+      expect(failures).toEqual([]);
+    });
+    it('lddw.data: -- asm assembles to the bytes of -- raw', () => {
+      const t = tests.find((x) => x.name === 'lddw.data');
+      const raw = (t?.sections.get('raw') ?? '').split(/\s+/).filter(Boolean);
+      const bytes = new Uint8Array(raw.length * 8);
+      const dv = new DataView(bytes.buffer);
+      for (const [i, tok] of raw.entries()) dv.setBigUint64(i * 8, BigInt(tok), true);
+      expect(raw.length).toBe(3);
+      expect(bytesToHex(encodeRaw(asm(t?.sections.get('asm') ?? '')))).toBe(bytesToHex(bytes));
+    });
+    it('every corpus program survives disassembleUbpf → assembleUbpf', () => {
+      for (const t of tests) {
+        const text = t.sections.get('asm');
+        if (text === undefined) continue;
+        const p = asm(text);
+        expect(asm(disassembleUbpf(p)), t.name).toEqual(p);
+      }
+    });
+    it('negative/*.data: the assembler cases fail with the expected error', () => {
+      const neg = readCorpus('negative');
+      const expectFail = [
+        'invalid_imm32_dec_range.data',
+        'invalid_imm32_hex_range.data',
+        'invalid_label.data',
+        'invalid_lock.data',
+        'invalid_lock2.data',
+        'invalid_mnemonic.data',
+        'invalid_offset.data',
+        'invalid_offset_range.data',
+        'invalid_operand_count.data',
+        'invalid_register.data',
+      ];
+      for (const name of expectFail) {
+        const t = neg.find((x) => x.name === name);
+        const r = assembleUbpf(t?.sections.get('asm') ?? '');
+        expect(r.ok, name).toBe(false);
+        const want = t?.sections.get('error')?.trim();
+        if (!r.ok && want) expect(r.error.startsWith(want), `${name}: ${r.error}`).toBe(true);
+      }
+    });
+  },
+);
 
 describe('disassembleUbpf', () => {
   it('prints the syntax the assembler reads', () => {

@@ -156,7 +156,7 @@ describe('disassembleKernel', () => {
 });
 
 describe.skipIf(!HAVE_VERIFIER_CORPUS)(
-  'agrees with the real 6.18 kernel verifier logs (skipped: ../shared absent)',
+  `agrees with the real 6.18 kernel verifier logs${!HAVE_VERIFIER_CORPUS ? ' (skipped: ../shared absent)' : ''}`,
   () => {
     it('every instruction line printed by the kernel', () => {
       const logs = readKernelLogs();

@@ -73,7 +73,7 @@ const arbProgram: fc.Arbitrary<Insn[]> = fc
   );
 
 describe.skipIf(!canRun)(
-  'validateInsns vs the running kernel (skipped: needs root on Linux x86-64 with python3)',
+  `validateInsns vs the running kernel${!canRun ? ' (skipped: needs root on Linux x86-64 with python3)' : ''}`,
   () => {
     it('agrees on 600 random encodings', () => {
       const programs = fc.sample(arbProgram, { seed: 6180, numRuns: 600 });

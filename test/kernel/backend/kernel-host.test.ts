@@ -40,7 +40,7 @@ async function replay(scriptText: string, expectedText: string): Promise<string>
 const fixture = (name: string): string => readFileSync(resolve(FIXTURES, name), 'utf8');
 
 describe.skipIf(mismatch !== undefined)(
-  `kernel backend vs the recorded fixtures (skipped: ${mismatch ?? ''})`,
+  `kernel backend vs the recorded fixtures${mismatch === undefined ? '' : ` (skipped: ${mismatch})`}`,
   () => {
     // memlock.jsonl lowers RLIMIT_MEMLOCK's hard limit, which this process could not raise again
     // without CAP_SYS_RESOURCE: it runs in a child process in replay-cli.test.ts.
@@ -59,7 +59,7 @@ describe.skipIf(mismatch !== undefined)(
 );
 
 describe.skipIf(noKernel !== undefined)(
-  `kernel backend on the real kernel (skipped: ${noKernel ?? ''})`,
+  `kernel backend on the real kernel${noKernel === undefined ? '' : ` (skipped: ${noKernel})`}`,
   () => {
     it('dispose() closes the bpf fds the script left open and restores the changed rlimits', async () => {
       const before = bpfFdCount();

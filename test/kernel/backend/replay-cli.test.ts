@@ -85,64 +85,68 @@ describe('bpfsim replay: arguments and errors', () => {
   });
 });
 
-describe.skipIf(noKernel !== undefined)(`bpfsim replay --backend kernel (skipped: ${noKernel ?? ''})`, () => {
-  it('prints the oracle lines byte for byte (apart from duration) and compares with exit 0', async () => {
-    const r = await cli('replay', fx('ctx.jsonl'), '--backend', 'kernel');
-    expect(r.status).toBe(0);
-    const strip = (t: string) => t.replace(/"duration": \d+/g, '"duration": _');
-    expect(strip(r.out)).toBe(strip(readFileSync(resolve(FIXTURES, 'ctx.out.jsonl'), 'utf8')));
-    const c = await cli(
-      'replay',
-      fx('basic.jsonl'),
-      '--backend',
-      'kernel',
-      '--compare',
-      fx('basic.out.jsonl'),
-    );
-    expect(c).toMatchObject({ status: 0, out: '82 lines identical, 0 differ\n', err: '' });
-  });
-
-  it('exits 1 and lists the differences when the expected output differs', async () => {
-    const expected = readFileSync(resolve(FIXTURES, 'extra.out.jsonl'), 'utf8').replace(
-      '{"seq": 70, "op": "map_lookup", "ret": 0, "value": "01000000000000000200000000000000"}',
-      '{"seq": 70, "op": "map_lookup", "ret": 0, "value": "01000000000000000300000000000000"}',
-    );
-    const file = join(tmp, 'extra.out.jsonl');
-    writeFileSync(file, expected);
-    const r = await cli('replay', fx('extra.jsonl'), '--backend', 'kernel', '--compare', file);
-    expect(r).toMatchObject({
-      status: 1,
-      out: 'seq 70 map_lookup: value: expected "01000000000000000300000000000000", got "01000000000000000200000000000000"\n97 lines identical, 1 differ\n',
+describe.skipIf(noKernel !== undefined)(
+  `bpfsim replay --backend kernel${noKernel === undefined ? '' : ` (skipped: ${noKernel})`}`,
+  () => {
+    it('prints the oracle lines byte for byte (apart from duration) and compares with exit 0', async () => {
+      const r = await cli('replay', fx('ctx.jsonl'), '--backend', 'kernel');
+      expect(r.status).toBe(0);
+      const strip = (t: string) => t.replace(/"duration": \d+/g, '"duration": _');
+      expect(strip(r.out)).toBe(strip(readFileSync(resolve(FIXTURES, 'ctx.out.jsonl'), 'utf8')));
+      const c = await cli(
+        'replay',
+        fx('basic.jsonl'),
+        '--backend',
+        'kernel',
+        '--compare',
+        fx('basic.out.jsonl'),
+      );
+      expect(c).toMatchObject({ status: 0, out: '82 lines identical, 0 differ\n', err: '' });
     });
-    const j = await cli('-j', 'replay', fx('extra.jsonl'), '--backend', 'kernel', '--compare', file);
-    expect(JSON.parse(j.out)).toMatchObject({
-      identical: 97,
-      differ: 1,
-      diffs: [{ seq: 70, op: 'map_lookup' }],
-    });
-  });
 
-  it('--backend both compares the emulator with the kernel, on the selected operations', async () => {
-    const ops = 'map_create,map_update,map_lookup,map_delete,map_get_next_key,map_iterate,map_freeze,sysctl';
-    const r = await cli('replay', fx('basic.jsonl'), '--backend', 'both', '--ops', ops);
-    expect(r).toMatchObject({ status: 0, out: '44 lines identical, 0 differ, 38 skipped\n', err: '' });
-    expect((await cli('replay', fx('basic.jsonl'), '--backend', 'both', '--ops', 'map_creat')).err).toMatch(
-      /^bpfsim: option '--ops': 'map_creat' is not an operation \(map_create, /,
-    );
-    expect((await cli('replay', fx('basic.jsonl'), '--backend', 'both', '--compare', 'x')).status).toBe(2);
-  });
-
-  it('runs a script that sets rlimits in a child process, leaving this process its limits', async () => {
-    const r = await cli('replay', fx('memlock.jsonl'), '--backend', 'kernel');
-    expect(r).toMatchObject({
-      status: 1,
-      err: 'bpfsim: --uid/--memcg-limit/setrlimit on the kernel backend need the bpfsim command itself (cli/main.js)\n',
+    it('exits 1 and lists the differences when the expected output differs', async () => {
+      const expected = readFileSync(resolve(FIXTURES, 'extra.out.jsonl'), 'utf8').replace(
+        '{"seq": 70, "op": "map_lookup", "ret": 0, "value": "01000000000000000200000000000000"}',
+        '{"seq": 70, "op": "map_lookup", "ret": 0, "value": "01000000000000000300000000000000"}',
+      );
+      const file = join(tmp, 'extra.out.jsonl');
+      writeFileSync(file, expected);
+      const r = await cli('replay', fx('extra.jsonl'), '--backend', 'kernel', '--compare', file);
+      expect(r).toMatchObject({
+        status: 1,
+        out: 'seq 70 map_lookup: value: expected "01000000000000000300000000000000", got "01000000000000000200000000000000"\n97 lines identical, 1 differ\n',
+      });
+      const j = await cli('-j', 'replay', fx('extra.jsonl'), '--backend', 'kernel', '--compare', file);
+      expect(JSON.parse(j.out)).toMatchObject({
+        identical: 97,
+        differ: 1,
+        diffs: [{ seq: 70, op: 'map_lookup' }],
+      });
     });
-  });
-});
+
+    it('--backend both compares the emulator with the kernel, on the selected operations', async () => {
+      const ops =
+        'map_create,map_update,map_lookup,map_delete,map_get_next_key,map_iterate,map_freeze,sysctl';
+      const r = await cli('replay', fx('basic.jsonl'), '--backend', 'both', '--ops', ops);
+      expect(r).toMatchObject({ status: 0, out: '44 lines identical, 0 differ, 38 skipped\n', err: '' });
+      expect((await cli('replay', fx('basic.jsonl'), '--backend', 'both', '--ops', 'map_creat')).err).toMatch(
+        /^bpfsim: option '--ops': 'map_creat' is not an operation \(map_create, /,
+      );
+      expect((await cli('replay', fx('basic.jsonl'), '--backend', 'both', '--compare', 'x')).status).toBe(2);
+    });
+
+    it('runs a script that sets rlimits in a child process, leaving this process its limits', async () => {
+      const r = await cli('replay', fx('memlock.jsonl'), '--backend', 'kernel');
+      expect(r).toMatchObject({
+        status: 1,
+        err: 'bpfsim: --uid/--memcg-limit/setrlimit on the kernel backend need the bpfsim command itself (cli/main.js)\n',
+      });
+    });
+  },
+);
 
 describe.skipIf(noBunKernel !== undefined)(
-  `bpfsim replay under Bun (bun:ffi) (skipped: ${noBunKernel ?? ''})`,
+  `bpfsim replay under Bun (bun:ffi)${noBunKernel === undefined ? '' : ` (skipped: ${noBunKernel})`}`,
   () => {
     it('replays on the real kernel through bun:ffi', () => {
       const r = bunCli(

@@ -20,29 +20,32 @@ const why =
     ? await fixtureMismatch()
     : '../shared/data/verifier-corpus absent';
 
-describe.skipIf(why !== undefined)(`verifier corpus on the real kernel (skipped: ${why ?? ''})`, () => {
-  it('reproduces every answer except test-run results that are kernel pointers', async () => {
-    const ops = parseScenario(readFileSync(SCRIPT, 'utf8'));
-    const host = await KernelHost.open();
-    let cmp: ReturnType<typeof compareOutputs>;
-    try {
-      const actual = [...executeScenario(host, ops, { virtualFds: true })];
-      cmp = compareOutputs(parseOutput(readFileSync(ANSWERS, 'utf8')), actual, { scenario: ops });
-    } finally {
-      host.dispose();
-    }
-    // "calls: callee using args1" and "calls: pkt_ptr spill into caller stack" return (the low
-    // half of) a context or packet pointer: a kernel address, different on every run.
-    const pointerRuns = new Set(['c131p', 'c177p']);
-    const unexpected = cmp.diffs.filter(
-      (d) =>
-        !(
-          d.op === 'prog_test_run' &&
-          pointerRuns.has(String(ops[d.seq - 1]?.fields.prog)) &&
-          d.fields.every((f) => f.field === 'retval')
-        ),
-    );
-    expect(unexpected, formatCompare({ ...cmp, diffs: unexpected })).toEqual([]);
-    expect(cmp.identical).toBeGreaterThanOrEqual(2069);
-  });
-});
+describe.skipIf(why !== undefined)(
+  `verifier corpus on the real kernel${why === undefined ? '' : ` (skipped: ${why})`}`,
+  () => {
+    it('reproduces every answer except test-run results that are kernel pointers', async () => {
+      const ops = parseScenario(readFileSync(SCRIPT, 'utf8'));
+      const host = await KernelHost.open();
+      let cmp: ReturnType<typeof compareOutputs>;
+      try {
+        const actual = [...executeScenario(host, ops, { virtualFds: true })];
+        cmp = compareOutputs(parseOutput(readFileSync(ANSWERS, 'utf8')), actual, { scenario: ops });
+      } finally {
+        host.dispose();
+      }
+      // "calls: callee using args1" and "calls: pkt_ptr spill into caller stack" return (the low
+      // half of) a context or packet pointer: a kernel address, different on every run.
+      const pointerRuns = new Set(['c131p', 'c177p']);
+      const unexpected = cmp.diffs.filter(
+        (d) =>
+          !(
+            d.op === 'prog_test_run' &&
+            pointerRuns.has(String(ops[d.seq - 1]?.fields.prog)) &&
+            d.fields.every((f) => f.field === 'retval')
+          ),
+      );
+      expect(unexpected, formatCompare({ ...cmp, diffs: unexpected })).toEqual([]);
+      expect(cmp.identical).toBeGreaterThanOrEqual(2069);
+    });
+  },
+);

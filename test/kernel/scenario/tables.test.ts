@@ -15,7 +15,7 @@ const canAsk =
   existsSync(resolve(ORACLE_DIR, 'bpf_oracle.py')) && spawnSync('python3', ['--version']).status === 0;
 
 describe.skipIf(!canAsk)(
-  'scenario tables vs the reference oracle (skipped: needs python3 and ../shared/tools/kernel-oracle)',
+  `scenario tables vs the reference oracle${!canAsk ? ' (skipped: needs python3 and ../shared/tools/kernel-oracle)' : ''}`,
   () => {
     it("has the oracle's enum tables and prints errno names as Python does", () => {
       const numbers = [...new Set(Object.values(ERRNO))];

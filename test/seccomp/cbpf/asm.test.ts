@@ -134,66 +134,69 @@ A = len\nX = 7\nA = -A\nA += X\nA &= 0xff\nA <<= 2\nA >>= 4\nA -= 1\nA ^= (0x10)
     }
   });
 
-  describe.skipIf(!haveSpec)('seccomp-tools spec data (skipped: needs ../shared)', () => {
-    const read = (f: string) => readFileSync(join(SPEC as string, f), 'utf8');
-    const bpf = (f: string) => {
-      const d = decodeFilter(readFileSync(join(SPEC as string, f)));
-      return d.ok ? d.filter : [];
-    };
+  describe.skipIf(!haveSpec)(
+    `seccomp-tools spec data${!haveSpec ? ' (skipped: needs ../shared)' : ''}`,
+    () => {
+      const read = (f: string) => readFileSync(join(SPEC as string, f), 'utf8');
+      const bpf = (f: string) => {
+        const d = decodeFilter(readFileSync(join(SPEC as string, f)));
+        return d.ok ? d.filter : [];
+      };
 
-    it('libseccomp.asm assembles to libseccomp.bpf byte for byte', () => {
-      expect(assemble(read('libseccomp.asm'), { names })).toEqual(bpf('libseccomp.bpf'));
-    });
-
-    it('mixed_arch.asm assembles to mixed_arch.bpf byte for byte', () => {
-      expect(assemble(read('mixed_arch.asm'), { names })).toEqual(bpf('mixed_arch.bpf'));
-    });
-
-    for (const f of [
-      'complex.asm',
-      'example.asm',
-      'operator_precedence.asm',
-      'libseccomp.asm',
-      'mixed_arch.asm',
-    ]) {
-      it(`${f} assembles to a filter that disassembles back`, () => {
-        const filter = assemble(read(f), { names, filename: f });
-        const listing = disasmSeccompTools(filter, { names });
-        expect(listing.split('\n').length).toBe(filter.length + 3);
+      it('libseccomp.asm assembles to libseccomp.bpf byte for byte', () => {
+        expect(assemble(read('libseccomp.asm'), { names })).toEqual(bpf('libseccomp.bpf'));
       });
-    }
 
-    it('complex.asm decides as its comments say', () => {
-      const f = assemble(read('complex.asm'), { names });
-      expect(validateFilter(f)).toEqual({ ok: true });
-      const ret = (d: ReturnType<typeof sc>) => runFilter(f, d).ret;
-      expect(ret(sc(0, [], AUDIT_ARCH.I386))).toBe(0); // non-amd64 -> KILL
-      expect(ret(sc(0x40000001))).toBe(0); // x32 -> KILL
-      expect(ret(sc(0))).toBe(0x7fff0000); // read -> allow
-      expect(ret(sc(39))).toBe(0x7ff00001); // everything else -> TRACE(1)
-      // write: allow iff ((count & fd) & 0xffff) == (buf | 0x10)
-      expect(ret(sc(1, [0x13n, 0x3n, 0x1fn]))).toBe(0x7fff0000);
-      expect(ret(sc(1, [0x13n, 0x4n, 0x1fn]))).toBe(0x00050001);
-      // openat: errno unless (0x1337 & filename) == flags
-      expect(ret(sc(257, [0n, 0xffn, 0x37n]))).toBe(0x7fff0000);
-      expect(ret(sc(257, [0n, 0xffn, 0x38n]))).toBe(0x00050001);
-    });
+      it('mixed_arch.asm assembles to mixed_arch.bpf byte for byte', () => {
+        expect(assemble(read('mixed_arch.asm'), { names })).toEqual(bpf('mixed_arch.bpf'));
+      });
 
-    it('operator_precedence.asm decides as its comments say', () => {
-      const f = assemble(read('operator_precedence.asm'), { names });
-      const ret = (d: ReturnType<typeof sc>) => runFilter(f, d).ret;
-      // read: ((fd | 0x1) & 0xff) == count
-      expect(ret(sc(0, [0x102n, 0n, 0x3n]))).toBe(0x7fff0000);
-      expect(ret(sc(0, [0x102n, 0n, 0x2n]))).toBe(0x00050001);
-      // write: count >> 4 == (buf << 2) + 0x8
-      expect(ret(sc(1, [0n, 0x1n, 0xc0n]))).toBe(0x7fff0000);
-      // openat: (flags & 0xf) < 0x5
-      expect(ret(sc(257, [0n, 0n, 0x14n]))).toBe(0x7fff0000);
-      expect(ret(sc(257, [0n, 0n, 0x15n]))).toBe(0x00050001);
-      // close: (fd & 0x101) != 0
-      expect(ret(sc(3, [0x100n]))).toBe(0x7fff0000);
-      expect(ret(sc(3, [0x10n]))).toBe(0x00050001);
-      expect(ret(sc(39 + 1000))).toBe(0); // not listed -> KILL
-    });
-  });
+      for (const f of [
+        'complex.asm',
+        'example.asm',
+        'operator_precedence.asm',
+        'libseccomp.asm',
+        'mixed_arch.asm',
+      ]) {
+        it(`${f} assembles to a filter that disassembles back`, () => {
+          const filter = assemble(read(f), { names, filename: f });
+          const listing = disasmSeccompTools(filter, { names });
+          expect(listing.split('\n').length).toBe(filter.length + 3);
+        });
+      }
+
+      it('complex.asm decides as its comments say', () => {
+        const f = assemble(read('complex.asm'), { names });
+        expect(validateFilter(f)).toEqual({ ok: true });
+        const ret = (d: ReturnType<typeof sc>) => runFilter(f, d).ret;
+        expect(ret(sc(0, [], AUDIT_ARCH.I386))).toBe(0); // non-amd64 -> KILL
+        expect(ret(sc(0x40000001))).toBe(0); // x32 -> KILL
+        expect(ret(sc(0))).toBe(0x7fff0000); // read -> allow
+        expect(ret(sc(39))).toBe(0x7ff00001); // everything else -> TRACE(1)
+        // write: allow iff ((count & fd) & 0xffff) == (buf | 0x10)
+        expect(ret(sc(1, [0x13n, 0x3n, 0x1fn]))).toBe(0x7fff0000);
+        expect(ret(sc(1, [0x13n, 0x4n, 0x1fn]))).toBe(0x00050001);
+        // openat: errno unless (0x1337 & filename) == flags
+        expect(ret(sc(257, [0n, 0xffn, 0x37n]))).toBe(0x7fff0000);
+        expect(ret(sc(257, [0n, 0xffn, 0x38n]))).toBe(0x00050001);
+      });
+
+      it('operator_precedence.asm decides as its comments say', () => {
+        const f = assemble(read('operator_precedence.asm'), { names });
+        const ret = (d: ReturnType<typeof sc>) => runFilter(f, d).ret;
+        // read: ((fd | 0x1) & 0xff) == count
+        expect(ret(sc(0, [0x102n, 0n, 0x3n]))).toBe(0x7fff0000);
+        expect(ret(sc(0, [0x102n, 0n, 0x2n]))).toBe(0x00050001);
+        // write: count >> 4 == (buf << 2) + 0x8
+        expect(ret(sc(1, [0n, 0x1n, 0xc0n]))).toBe(0x7fff0000);
+        // openat: (flags & 0xf) < 0x5
+        expect(ret(sc(257, [0n, 0n, 0x14n]))).toBe(0x7fff0000);
+        expect(ret(sc(257, [0n, 0n, 0x15n]))).toBe(0x00050001);
+        // close: (fd & 0x101) != 0
+        expect(ret(sc(3, [0x100n]))).toBe(0x7fff0000);
+        expect(ret(sc(3, [0x10n]))).toBe(0x00050001);
+        expect(ret(sc(39 + 1000))).toBe(0); // not listed -> KILL
+      });
+    },
+  );
 });
