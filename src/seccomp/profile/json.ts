@@ -111,7 +111,13 @@ export function parseJson(text: string): JsonValue {
         ws();
         if (text[i] !== ':') fail("expected ':'");
         i++;
-        obj[k] = value(depth + 1);
+        // An own property even for "__proto__", as JSON.parse makes it (never the prototype).
+        Object.defineProperty(obj, k, {
+          value: value(depth + 1),
+          writable: true,
+          enumerable: true,
+          configurable: true,
+        });
         ws();
         if (text[i] === ',') {
           i++;

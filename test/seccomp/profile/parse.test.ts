@@ -29,6 +29,11 @@ describe('parseJson', () => {
       -2,
       'aA\n',
     ]);
+    // "__proto__" is an own key, as JSON.parse makes it, never the object's prototype.
+    const proto = parseJson('{"__proto__": {"polluted": 1}}') as Record<string, unknown>;
+    expect(Object.keys(proto)).toEqual(['__proto__']);
+    expect(Object.getPrototypeOf(proto)).toBe(Object.prototype);
+    expect((proto as { polluted?: unknown }).polluted).toBeUndefined();
     fc.assert(
       fc.property(fc.jsonValue(), (v) => {
         const text = JSON.stringify(v);
@@ -172,6 +177,11 @@ describe('parseProfile', () => {
   });
 
   it('never throws anything but SeccompProfileError on arbitrary JSON', () => {
+    // "__proto__" is an own key, as JSON.parse makes it, never the object's prototype.
+    const proto = parseJson('{"__proto__": {"polluted": 1}}') as Record<string, unknown>;
+    expect(Object.keys(proto)).toEqual(['__proto__']);
+    expect(Object.getPrototypeOf(proto)).toBe(Object.prototype);
+    expect((proto as { polluted?: unknown }).polluted).toBeUndefined();
     fc.assert(
       fc.property(fc.jsonValue(), (v) => {
         try {
