@@ -2,29 +2,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CliIo } from '../../src/cli/command.js';
 import { ipv4Checksum } from '../../src/cli/demo/ebpf.js';
-import { main } from '../../src/cli/main.js';
+import { type CliRun, runCli } from './run-cli.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const scratch = mkdtempSync(join(tmpdir(), 'bpfsim-demo-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-async function run(argv: string[]): Promise<{ status: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = {
-    out: (t) => {
-      out += t;
-    },
-    err: (t) => {
-      err += t;
-    },
-    errIsTty: false,
-    cwd: root,
-    env: {},
-  };
-  return { status: await main(argv, io), out, err };
+async function run(argv: string[]): Promise<CliRun> {
+  return runCli(argv, root);
 }
 
 /** Splits a shell-like command line (single quotes only, as the demo prints them). */

@@ -2,28 +2,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CliIo } from '../../src/cli/command.js';
-import { main } from '../../src/cli/main.js';
+import { type CliRun, runCli } from './run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bpfsim-exec-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function run(...argv: string[]): Promise<{ status: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = {
-    out: (t) => {
-      out += t;
-    },
-    err: (t) => {
-      err += t;
-    },
-    errIsTty: false,
-    cwd: dir,
-    env: {},
-  };
-  const status = await main(argv, io);
-  return { status, out, err };
+async function run(...argv: string[]): Promise<CliRun> {
+  return runCli(argv, dir);
 }
 const file = (name: string, content: string | Uint8Array): string => {
   writeFileSync(join(dir, name), content);

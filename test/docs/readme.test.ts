@@ -8,8 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import type { CliIo } from '../../src/cli/command.js';
-import { main } from '../../src/cli/main.js';
+import { type CliRun, runCli } from '../cli/run-cli.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
@@ -25,7 +24,11 @@ const blocks: Block[] = [];
 {
   const re = /^```(\w*)\n([\s\S]*?)^```$/gm;
   for (const m of readme.matchAll(re))
-    blocks.push({ lang: m[1] as string, body: m[2] as string, line: readme.slice(0, m.index).split('\n').length });
+    blocks.push({
+      lang: m[1] as string,
+      body: m[2] as string,
+      line: readme.slice(0, m.index).split('\n').length,
+    });
 }
 
 /** Splits a command line into words (single and double quotes). */
@@ -33,9 +36,7 @@ function words(command: string): string[] {
   return [...command.matchAll(/'([^']*)'|"([^"]*)"|(\S+)/g)].map((m) => (m[1] ?? m[2] ?? m[3]) as string);
 }
 
-async function run(argv: string[], stdin?: string): Promise<{ status: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
+async function run(argv: string[], stdin?: string): Promise<CliRun> {
   const args = [...argv];
   if (stdin !== undefined) {
     const f = join(scratch, `stdin-${Math.random().toString(36).slice(2)}`);
@@ -43,18 +44,7 @@ async function run(argv: string[], stdin?: string): Promise<{ status: number; ou
     const i = args.indexOf('-');
     if (i >= 0) args[i] = f;
   }
-  const io: CliIo = {
-    out: (t) => {
-      out += t;
-    },
-    err: (t) => {
-      err += t;
-    },
-    errIsTty: false,
-    cwd: root,
-    env: { BPFSIM_STATE: join(scratch, 'state') },
-  };
-  return { status: await main(args, io), out, err };
+  return runCli(args, root, { BPFSIM_STATE: join(scratch, 'state') });
 }
 
 /** Runs `bpfsim A | bpfsim B -` and `printf '...' | bpfsim B -` pipelines. */
@@ -113,9 +103,10 @@ describe('README examples', () => {
         const r = await pipeline(cmd);
         expect(r.status, `${cmd}\n${r.err}`).toBe(0);
         const got = (r.out + r.err).replace(/\n$/, '').split('\n');
-        expect(matches(expected, got), `${cmd}\nexpected:\n${expected.join('\n')}\ngot:\n${got.join('\n')}`).toBe(
-          true,
-        );
+        expect(
+          matches(expected, got),
+          `${cmd}\nexpected:\n${expected.join('\n')}\ngot:\n${got.join('\n')}`,
+        ).toBe(true);
       }
     });
   }
