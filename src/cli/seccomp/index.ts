@@ -10,4 +10,5 @@ export const SECCOMP_COMMANDS: Readonly<Record<string, () => Promise<Command>>> 
   sweep: async () => (await import('./sweep.js')).seccompSweepCommand,
   disasm: async () => (await import('./disasm.js')).seccompDisasmCommand,
   asm: async () => (await import('./asm.js')).seccompAsmCommand,
+  check: async () => (await import('./check.js')).seccompCheckCommand,
 };
