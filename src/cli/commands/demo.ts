@@ -4,6 +4,7 @@
 import type { Command } from '../command.js';
 import { ebpfDemo } from '../demo/ebpf.js';
 import { demoOut } from '../demo/out.js';
+import { seccompDemo } from '../demo/seccomp.js';
 
 /** The guided tour. Each step prints the equivalent `bpfsim` command. */
 export const demoCommand: Command = {
@@ -11,7 +12,9 @@ export const demoCommand: Command = {
   summary: 'a short guided tour of bpfsim (what `npm start` runs)',
   help: `Usage: bpfsim demo [--no-color]
 Runs a short guided tour: assemble an eBPF program, disassemble it, run it on the interpreter and
-the JIT, and show the trace of executed instructions. Every step prints the bpfsim command that
+the JIT, and show the trace of executed instructions; then compile Docker's default seccomp
+profile, decide syscalls with it, and replay a real strace log under it and under a tight
+profile that kills the program. Every step prints the bpfsim command that
 does the same thing on its own.
 
 Example:
@@ -20,7 +23,7 @@ Example:
     const color = !args.includes('--no-color') && process.stdout.isTTY === true && !process.env.NO_COLOR;
     const out = demoOut(io, color);
     io.out('bpfsim: the Linux BPF subsystem and seccomp, emulated (reference kernel: Linux 6.18)\n');
-    const ok = ebpfDemo(out, io);
+    const ok = ebpfDemo(out, io) && seccompDemo(out, io);
     io.out(ok ? '\nDemo finished.\n' : '\nThe demo found a problem (see above).\n');
     return ok ? 0 : 1;
   },

@@ -92,7 +92,13 @@ function printText(r: CheckResult, all: boolean, io: CliIo): void {
     io.out(
       `denied: ${d.syscall} ${d.errno} x${d.count}${d.succeededAt.length > 0 ? ` (succeeded in the trace at line ${d.succeededAt.slice(0, 5).join(', ')}${d.succeededAt.length > 5 ? ', ...' : ''})` : ''}\n`,
     );
-  if (s.unmentioned.length > 0) io.out(`not in the profile (default action): ${s.unmentioned.join(', ')}\n`);
+  if (s.unmentioned.length > 0) {
+    const shown = s.unmentioned.slice(0, 12).join(', ');
+    const more = s.unmentioned.length > 12 ? `, ... (--json lists all)` : '';
+    io.out(
+      `not in the profile, decided by its default action: ${s.unmentioned.length} syscalls: ${shown}${more}\n`,
+    );
+  }
   if (s.unknownSyscalls.length > 0)
     io.out(`not syscalls of this architecture: ${s.unknownSyscalls.join(', ')}\n`);
   if (s.uncertain > 0)

@@ -17,7 +17,6 @@ import type { KMap, KProg } from '../objects.js';
 import type { Task } from '../task.js';
 import { PAGE_SIZE } from '../user-memory.js';
 
-
 /** `sizeof(struct bpf_map_info)` on 6.18. */
 export const BPF_MAP_INFO_SIZE = 104;
 /** `sizeof(struct bpf_prog_info)` on 6.18. */

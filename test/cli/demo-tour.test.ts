@@ -39,8 +39,8 @@ async function runPipeline(command: string): Promise<{ status: number; out: stri
   return last;
 }
 
-describe('bpfsim demo: the eBPF part', () => {
-  it('runs, computes the RFC 791 checksum on both engines, and every printed command works', async () => {
+describe('bpfsim demo', () => {
+  it('runs, computes the RFC 791 checksum on both engines, and every printed command works and agrees', async () => {
     const r = await run(['demo']);
     expect(r.status).toBe(0);
     expect(r.err).toBe('');
@@ -52,14 +52,24 @@ describe('bpfsim demo: the eBPF part', () => {
 
     // Each step: "N. title", "   $ bpfsim ...", then its output lines.
     const steps = r.out.split(/\n(?=\d+\. )/).slice(1);
-    expect(steps.length).toBeGreaterThanOrEqual(4);
+    expect(steps.length).toBeGreaterThanOrEqual(8);
     let checked = 0;
     for (const step of steps) {
       const lines = step.split('\n');
       const cmd = (lines[1] ?? '').replace(/^\s*\$ /, '');
       const res = await runPipeline(cmd);
-      expect(res.status, cmd).toBe(0);
+      // `seccomp check` exits 1 when the traced program would fail, as the demo says it would.
+      const fails = /^bpfsim seccomp check /.test(cmd) && step.includes('verdict: the program would FAIL');
+      expect(res.status, cmd).toBe(fails ? 1 : 0);
       const got = res.out.split('\n').map((l) => l.trim());
+      // Summary lines the demo shows for seccomp are the command's own.
+      for (const l of lines.slice(2)) {
+        const t = l.trim();
+        if (/^(summary|first kill): /.test(t) || /^ ?\d{4}: 0x/.test(t)) {
+          checked++;
+          expect(got, `${cmd}: ${t}`).toContain(t);
+        }
+      }
       // Instruction lines the demo shows (disassembly, trace) are lines the command prints.
       for (const l of lines.slice(2)) {
         const m = /^\s*(\d+: \(.*?)(?: {3,}\S.*)?$/.exec(l);
@@ -77,6 +87,6 @@ describe('bpfsim demo: the eBPF part', () => {
         expect(shown.trim().split(/\s+/)).toEqual(got.filter((g) => g !== ''));
       }
     }
-    expect(checked).toBeGreaterThan(40); // 19 disassembled + the shown trace lines
+    expect(checked).toBeGreaterThan(55); // 19 disassembled, the shown trace, 10 filter lines, summaries
   });
 });
