@@ -14,4 +14,6 @@ export const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   asm: async () => (await import('./asm.js')).asmCommand,
   disasm: async () => (await import('./disasm.js')).disasmCommand,
   exec: async () => (await import('./exec.js')).execCommand,
+  map: async () => (await import('./map.js')).mapCommand,
+  prog: async () => (await import('./prog.js')).progCommand,
 };

@@ -133,7 +133,15 @@ function progInfo(task: Task, prog: KProg, uattr: number, uinfo: number, infoLen
     dv.setBigUint64(PROG_INFO.xlated_prog_insns, BigInt(uX), true);
     if (uXlen && uX) {
       // bpf_insn_prepare_dump: map fds become map ids.
-      const dump = p.origBytes.slice(0, Math.min(uXlen, xlen));
+      const all = p.origBytes.slice();
+      const dv2 = new DataView(all.buffer);
+      for (const [i, r] of p.mapRefs) {
+        if (8 * i + 16 > all.length) continue;
+        all[8 * i + 1] = ((all[8 * i + 1] as number) & 0x0f) | ((r.value ? 2 : 1) << 4);
+        dv2.setInt32(8 * i + 4, r.mapId, true);
+        dv2.setUint32(8 * i + 12, r.off, true);
+      }
+      const dump = all.slice(0, Math.min(uXlen, xlen));
       if (task.mem.copyToUser(uX, dump)) return -ERRNO.EFAULT;
     }
   }
