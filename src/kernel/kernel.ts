@@ -16,6 +16,7 @@ import { Idr } from './idr.js';
 import type { KMap, KProg } from './objects.js';
 import { Prandom } from './prandom.js';
 import type { ProgRunner } from './prog-runner.js';
+import { SECCOMP_LOG_NAMES, type SeccompAuditRecord, SeccompNotifiers } from './seccomp-outcomes.js';
 import { Sysctls } from './sysctl.js';
 import { Task } from './task.js';
 import { structuralCheck, type VerifierHook } from './verifier-hook.js';
@@ -68,6 +69,15 @@ export class Kernel {
   runner: ProgRunner;
   /** The task inside a syscall right now (`current`), undefined between syscalls. */
   current: Task | undefined;
+  /** Seccomp user-notification supervisors and notification ids (kernel/seccomp.c `struct notification`). */
+  readonly seccompNotifiers = new SeccompNotifiers();
+  /** `kernel/seccomp/actions_logged` (kernel/seccomp.c `seccomp_actions_logged`). */
+  seccompActionsLogged: Set<string> = new Set(SECCOMP_LOG_NAMES);
+  /** SECCOMP audit records emitted so far (kernel/auditsc.c `audit_seccomp`), oldest first. */
+  readonly auditLog: SeccompAuditRecord[] = [];
+  /** Called with each audit record as it is emitted (audit sinks). */
+  readonly auditSinks: ((r: SeccompAuditRecord) => void)[] = [];
+  private auditSerial = 0;
   private readonly users = new Map<number, UserStruct>();
   private nextPid = 1;
 
@@ -82,6 +92,17 @@ export class Kernel {
     this.sysctls = new Sysctls(opts.unprivilegedBpfDisabled ?? 2);
     this.verifier = opts.verifier ?? structuralCheck;
     this.runner = opts.runner ?? new VmRunner();
+  }
+
+  /** Models `audit_log_start`..`audit_log_end` for a SECCOMP record: numbered, timed, kept, sent to sinks. */
+  emitSeccompAudit(
+    make: (timeNs: bigint, serial: number) => Omit<SeccompAuditRecord, 'timeNs' | 'serial'>,
+  ): void {
+    const timeNs = this.clock.ktimeGetNs();
+    const serial = ++this.auditSerial;
+    const r: SeccompAuditRecord = { timeNs, serial, ...make(timeNs, serial) };
+    this.auditLog.push(r);
+    for (const sink of this.auditSinks) sink(r);
   }
 
   /** Models `find_user`/`alloc_uid`: the accounting record of `uid`. */

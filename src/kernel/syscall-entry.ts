@@ -6,8 +6,10 @@
  * syscall table for the calls bpfsim implements: read/write on the terminal, close, mmap, munmap,
  * dup/dup2/dup3, getpid/gettid/getuid/getgid, exit/exit_group, prctl (NO_NEW_PRIVS, SECCOMP),
  * getrlimit/setrlimit, seccomp and bpf. Other numbers are ENOSYS, as an unimplemented entry is.
- * Without a tracer, SECCOMP_RET_TRACE skips the call with ENOSYS; USER_NOTIF without a listener
- * is ENOSYS (a listener would block the caller: not modelled, also ENOSYS).
+ * The actions act as `__seccomp_filter` does (see seccomp-outcomes.ts): TRAP and the kills deliver
+ * SIGSYS with its siginfo, TRACE stops at a tracer (ENOSYS without one, then the filters run again),
+ * USER_NOTIF goes to the supervisor of the filter's listener (ENOSYS without a listener; without a
+ * supervisor the caller is reported blocked), and `seccomp_log` writes SECCOMP audit records.
  */
 
 import {
@@ -19,8 +21,16 @@ import {
   sysSeccomp,
 } from '../seccomp/attach.js';
 import type { SockFilter } from '../seccomp/cbpf/filter.js';
+import type { ChainDecision } from '../seccomp/chain.js';
+import type { SeccompData } from '../seccomp/data.js';
 import { AUDIT_ARCH, SECCOMP_OP } from '../seccomp/uapi.js';
 import { ERRNO } from '../uapi/errno.js';
+import {
+  formatSeccompRecord,
+  SECCOMP_USER_NOTIF_FLAG_CONTINUE,
+  type SigsysInfo,
+  seccompShouldLog,
+} from './seccomp-outcomes.js';
 import type { Task } from './task.js';
 
 /** x86_64 syscall numbers (arch/x86/entry/syscalls/syscall_64.tbl) of the calls modelled here. */
@@ -65,6 +75,16 @@ export interface SyscallOutcome {
   readonly action: string;
   /** The signal that killed the thread or process (SIGSYS for TRAP and KILL_*, SIGKILL in strict mode). */
   readonly signal?: number;
+  /** The SIGSYS siginfo (`si_syscall`, `si_arch`, `si_errno`, `si_call_addr`). */
+  readonly siginfo?: SigsysInfo;
+  /** USER_NOTIF with a listener nobody answers: the caller would wait (until the listener closes). */
+  readonly blocked?: boolean;
+  /** The id of the user notification the supervisor answered. */
+  readonly notified?: bigint;
+  /** A tracer stopped the task at PTRACE_EVENT_SECCOMP. */
+  readonly traced?: boolean;
+  /** An audit record was emitted (`seccomp_log`). */
+  readonly logged?: boolean;
 }
 
 const n = (v: number | bigint | undefined): number => {
@@ -214,32 +234,133 @@ export function doSyscall(
   ip: bigint,
 ): SyscallOutcome {
   if (task.exiting) return { ret: -ERRNO.ESRCH, action: 'ALLOW' };
-  const d = seccompDecide(task, {
-    nr,
-    arch: AUDIT_ARCH.X86_64,
-    instructionPointer: ip,
-    args: args.map((x) => BigInt(x)),
-  });
-  switch (d.action) {
-    case 'ALLOW':
-    case 'LOG':
-      break;
-    case 'ERRNO':
-      return { ret: -d.data, action: d.action };
-    case 'KILL_STRICT':
+  const data = { nr, arch: AUDIT_ARCH.X86_64, instructionPointer: ip, args: args.map((x) => BigInt(x)) };
+  const d = seccompDecide(task, data);
+  if (d.mode !== 'filter') {
+    if (d.action === 'KILL_STRICT') {
+      // __secure_computing_strict: seccomp_log(SIGKILL, KILL_THREAD), do_exit(SIGKILL).
+      audit(task, data, SIG.SIGKILL, 'KILL_THREAD', SECCOMP_RET_KILL_THREAD, true);
       task.exitGroup();
       return { ret: -ERRNO.EINTR, action: d.action, signal: SIG.SIGKILL };
-    case 'KILL_THREAD':
-      task.exit();
-      return { ret: -ERRNO.EINTR, action: d.action, signal: SIG.SIGSYS };
-    case 'KILL_PROCESS':
-    case 'TRAP':
-      // TRAP delivers SIGSYS; without a handler (none can be installed here) it kills the process.
-      task.exitGroup();
-      return { ret: -ERRNO.EINTR, action: d.action, signal: SIG.SIGSYS };
-    default:
-      // TRACE without a tracer, USER_NOTIF: the call is skipped.
-      return { ret: -ERRNO.ENOSYS, action: d.action };
+    }
+    return { ret: dispatch(task, nr, args), action: 'ALLOW' };
   }
-  return { ret: dispatch(task, nr, args), action: d.action };
+  return filterOutcome(task, data, args, d, false);
+}
+
+const SECCOMP_RET_KILL_THREAD = 0;
+
+/** Models `seccomp_log` → `audit_seccomp`. */
+function audit(
+  task: Task,
+  data: SeccompData,
+  sig: number,
+  action: string,
+  code: number,
+  requested: boolean,
+): boolean {
+  if (!seccompShouldLog(action, requested, task.kernel.seccompActionsLogged)) return false;
+  task.kernel.emitSeccompAudit((timeNs, serial) => ({
+    pid: task.tgid,
+    syscall: data.nr,
+    code: code >>> 0,
+    text: formatSeccompRecord(
+      { uid: task.creds.uid, gid: task.creds.gid, tgid: task.tgid, comm: task.comm, exe: task.exe },
+      timeNs,
+      serial,
+      {
+        sig,
+        arch: data.arch,
+        syscall: data.nr,
+        compat: false,
+        ip: data.instructionPointer,
+        code,
+      },
+    ),
+  }));
+  return true;
+}
+
+/** Models the switch of kernel/seccomp.c `__seccomp_filter` after `seccomp_run_filters`. */
+function filterOutcome(
+  task: Task,
+  data: SeccompData,
+  args: readonly (number | bigint)[],
+  d: ChainDecision,
+  recheckAfterTrace: boolean,
+): SyscallOutcome {
+  const nr = data.nr;
+  const requested = d.filter?.log ?? false;
+  const siginfo = (): SigsysInfo => ({
+    signo: 31,
+    code: 1,
+    errno: d.data,
+    callAddr: data.instructionPointer,
+    syscall: nr,
+    arch: data.arch,
+  });
+  const skip = (ret: number, extra: Partial<SyscallOutcome> = {}): SyscallOutcome => {
+    const logged = audit(task, data, 0, d.action, d.ret, requested);
+    return { ret, action: d.action, ...(logged ? { logged } : {}), ...extra };
+  };
+  switch (d.action) {
+    case 'ALLOW':
+      return { ret: dispatch(task, nr, args), action: d.action };
+    case 'LOG': {
+      const logged = audit(task, data, 0, 'LOG', d.ret, true);
+      return { ret: dispatch(task, nr, args), action: d.action, ...(logged ? { logged } : {}) };
+    }
+    case 'ERRNO':
+      return skip(-d.data);
+    case 'TRAP':
+      // force_sig_seccomp(force_coredump = false): a SIGSYS handler could run; none can be
+      // installed on a simulated task, so the default action of SIGSYS ends the process.
+      task.exitGroup();
+      return skip(-ERRNO.ENOSYS, { signal: SIG.SIGSYS, siginfo: siginfo() });
+    case 'TRACE': {
+      if (recheckAfterTrace) return { ret: dispatch(task, nr, args), action: 'ALLOW' };
+      const tracer = task.tracer;
+      if (tracer === undefined) return skip(-ERRNO.ENOSYS);
+      const stop = tracer({ msg: d.data, nr, pid: task.pid });
+      if (stop.skip) return skip(stop.ret ?? -ERRNO.ENOSYS, { traced: true });
+      // The tracer let it run: the filters run again (recheck_after_trace), TRACE now allows.
+      const again = seccompDecide(task, data);
+      if (again.mode !== 'filter') return { ret: dispatch(task, nr, args), action: 'ALLOW', traced: true };
+      return { ...filterOutcome(task, data, args, again, true), traced: true };
+    }
+    case 'USER_NOTIF': {
+      const filter = d.filter;
+      if (filter === undefined || !filter.hasListener) return skip(-ERRNO.ENOSYS);
+      const supervisor = task.kernel.seccompNotifiers.get(filter);
+      // Without a supervisor reading the listener, the caller waits (until the listener closes).
+      if (supervisor === undefined) return skip(-ERRNO.ENOSYS, { blocked: true });
+      const id = task.kernel.seccompNotifiers.takeId(filter);
+      const resp = supervisor({ id, pid: task.pid, flags: 0, data });
+      const flags = resp.flags ?? 0;
+      const error = resp.error ?? 0;
+      const val = resp.val ?? 0;
+      // seccomp_notify_send: unknown flags, or CONTINUE with a value, are refused (the caller keeps waiting).
+      if (
+        flags & ~SECCOMP_USER_NOTIF_FLAG_CONTINUE ||
+        (flags & SECCOMP_USER_NOTIF_FLAG_CONTINUE && (error || val))
+      )
+        return skip(-ERRNO.ENOSYS, { blocked: true, notified: id });
+      if (flags & SECCOMP_USER_NOTIF_FLAG_CONTINUE)
+        return { ret: dispatch(task, nr, args), action: d.action, notified: id };
+      return skip(error ? error : val, { notified: id });
+    }
+    default: {
+      // KILL_THREAD, KILL_PROCESS and unknown actions (KILL_PROCESS).
+      const logged = audit(task, data, SIG.SIGSYS, d.action, d.ret, true);
+      if (d.action === 'KILL_THREAD') task.exit();
+      else task.exitGroup();
+      return {
+        ret: -ERRNO.EINTR,
+        action: d.action,
+        signal: SIG.SIGSYS,
+        siginfo: siginfo(),
+        ...(logged ? { logged } : {}),
+      };
+    }
+  }
 }

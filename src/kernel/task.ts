@@ -12,7 +12,7 @@
  */
 
 import { inheritSeccomp, type SeccompModeValue, type SeccompTask } from '../seccomp/attach.js';
-import { releaseChain, type SeccompFilterNode } from '../seccomp/chain.js';
+import { detachListener, releaseChain, type SeccompFilterNode } from '../seccomp/chain.js';
 import { SECCOMP_MODE } from '../seccomp/uapi.js';
 import { ERRNO } from '../uapi/errno.js';
 import { createMap, getPinnedFd, MapHandle, type MapSpec } from './api/map.js';
@@ -23,6 +23,13 @@ import { fdinfo } from './emulated-host.js';
 import { FdTable } from './fdtable.js';
 import { KFile, O_FLAGS } from './file.js';
 import type { Kernel } from './kernel.js';
+import {
+  parseActionsLogged,
+  SECCOMP_ACTIONS_AVAIL,
+  SECCOMP_LOG_NAMES,
+  type SeccompSupervisor,
+  type SeccompTracer,
+} from './seccomp-outcomes.js';
 import { sysBpf } from './syscall/dispatch.js';
 import { doSyscall, type SyscallOutcome } from './syscall-entry.js';
 import { RLIMIT } from './syscall-host.js';
@@ -73,6 +80,12 @@ export class Task implements SeccompTask {
   specMitigated = false;
   /** File creation mask (`current->fs->umask`). */
   umask = 0o022;
+  /** `current->comm` (audit records print it). */
+  comm = 'bpfsim-task';
+  /** The executable's path (`exe=` of audit records). */
+  exe = '/usr/bin/bpfsim-task';
+  /** A ptrace tracer with PTRACE_O_TRACESECCOMP, or none (TRACE then fails the call with ENOSYS). */
+  tracer: SeccompTracer | undefined;
   private readonly group: ThreadGroup;
   private exited = false;
 
@@ -124,7 +137,12 @@ export class Task implements SeccompTask {
 
   /** `fd_install` of a seccomp user-notification listener. */
   installListener(fd: number, filter: SeccompFilterNode): void {
-    this.fds.installAt(fd, new KFile('seccomp', filter, O_FLAGS.RDWR), O_FLAGS.CLOEXEC);
+    // The last close of the listener detaches it (seccomp_notify_release → seccomp_notify_detach).
+    this.fds.installAt(
+      fd,
+      new KFile('seccomp', filter, O_FLAGS.RDWR, () => detachListener(filter)),
+      O_FLAGS.CLOEXEC,
+    );
   }
 
   /**
@@ -223,7 +241,40 @@ export class Task implements SeccompTask {
 
   /** Reads and optionally writes `/proc/sys/<path>`. */
   sysctl(path: string, write?: string): { ret: number; value?: string } {
+    const p = path.replace(/^\/?(proc\/sys\/)?/, '').replace(/\./g, '/');
+    if (p === 'kernel/seccomp/actions_avail')
+      return write === undefined
+        ? { ret: 0, value: SECCOMP_ACTIONS_AVAIL }
+        : { ret: -ERRNO.EACCES, value: SECCOMP_ACTIONS_AVAIL };
+    if (p === 'kernel/seccomp/actions_logged') {
+      const show = () => SECCOMP_LOG_NAMES.filter((n) => this.kernel.seccompActionsLogged.has(n)).join(' ');
+      if (write !== undefined) {
+        // seccomp_actions_logged_handler: root-owned 0644 file, CAP_SYS_ADMIN to write, no "allow".
+        if (this.creds.uid !== 0 && !capable(this.creds, CAP.DAC_OVERRIDE))
+          return { ret: -ERRNO.EACCES, value: show() };
+        if (!capable(this.creds, CAP.SYS_ADMIN)) return { ret: -ERRNO.EPERM, value: show() };
+        const set = parseActionsLogged(write);
+        if (set === undefined) return { ret: -ERRNO.EINVAL, value: show() };
+        this.kernel.seccompActionsLogged = set;
+      }
+      return { ret: 0, value: show() };
+    }
     return this.kernel.sysctls.access(this.creds, path, write);
+  }
+
+  /**
+   * Makes `fn` the supervisor of the seccomp listener `fd` (what a supervisor process does with
+   * SECCOMP_IOCTL_NOTIF_RECV/SEND in a loop): 0, -EBADF, or -EINVAL when `fd` is no listener.
+   */
+  superviseListener(fd: number, fn: SeccompSupervisor): number {
+    const f = this.fds.get(fd);
+    if (!f) return -ERRNO.EBADF;
+    if (f.kind !== 'seccomp') return -ERRNO.EINVAL;
+    const node = f.obj as SeccompFilterNode;
+    const lo = BigInt(this.kernel.prandom.u32());
+    const hi = BigInt(this.kernel.prandom.u32());
+    this.kernel.seccompNotifiers.set(node, fn, (hi << 32n) | lo);
+    return 0;
   }
 
   /**
@@ -238,6 +289,8 @@ export class Task implements SeccompTask {
     const child = new Task(this.kernel, pid, group, this.creds, this.cpu);
     group.fds = this.fds.fork(() => child.nofile());
     child.umask = this.umask;
+    child.comm = this.comm;
+    child.exe = this.exe;
     inheritSeccomp(this, child);
     return child;
   }
@@ -246,6 +299,8 @@ export class Task implements SeccompTask {
   spawnThread(): Task {
     const t = new Task(this.kernel, this.kernel.allocPid(), this.group, this.creds, this.cpu, this.tgid);
     t.umask = this.umask;
+    t.comm = this.comm;
+    t.exe = this.exe;
     inheritSeccomp(this, t);
     return t;
   }
