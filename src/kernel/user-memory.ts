@@ -29,6 +29,10 @@ export class UserMemory {
   private regions: Region[] = [];
   private next = MMAP_BASE;
   private mappedBytes = 0;
+  /** The mapping the last lookup hit (a one-entry TLB); cleared whenever the mappings change. */
+  private last: Region | undefined;
+  /** Offset inside the bytes returned by {@link span} where the range starts. */
+  spanOff = 0;
 
   /** Models `mmap(NULL, len, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS)`: zeroed pages, or -errno. */
   mmap(len: number, addr?: number): number {
@@ -50,6 +54,7 @@ export class UserMemory {
     const region: Region = { start, end: start + size, bytes: new Uint8Array(size) };
     const i = this.indexAfter(start);
     this.regions.splice(i, 0, region);
+    this.last = undefined;
     this.mappedBytes += size;
     return start;
   }
@@ -77,6 +82,7 @@ export class UserMemory {
       }
     }
     this.regions = out;
+    this.last = undefined;
     return 0;
   }
 
@@ -99,8 +105,61 @@ export class UserMemory {
     return true;
   }
 
+  /**
+   * The backing bytes of a mapping holding all of `[addr, addr+len)`, with {@link spanOff} set to the
+   * offset of `addr` in them; undefined when the range is unmapped or spans several mappings.
+   * The fast path of the user-copy primitives (one bounds check, no allocation).
+   */
+  span(addr: number, len: number): Uint8Array | undefined {
+    if (!Number.isSafeInteger(addr)) return undefined;
+    let r = this.last;
+    if (r === undefined || addr < r.start || addr >= r.end) {
+      r = this.find(addr);
+      if (r === undefined) return undefined;
+      this.last = r;
+    }
+    if (!(len >= 0 && addr + len <= r.end)) return undefined;
+    this.spanOff = addr - r.start;
+    return r.bytes;
+  }
+
+  /**
+   * Models `copy_from_user` into a caller's buffer: `len` bytes from `addr` to `dst[dstOff..]`;
+   * 0, or -EFAULT (nothing copied) if any byte is unmapped.
+   */
+  readInto(addr: number, len: number, dst: Uint8Array, dstOff: number): number {
+    const b = this.span(addr, len);
+    if (b !== undefined) {
+      const o = this.spanOff;
+      if (len <= 32) for (let i = 0; i < len; i++) dst[dstOff + i] = b[o + i]!;
+      else dst.set(b.subarray(o, o + len), dstOff);
+      return 0;
+    }
+    const c = this.copyFromUser(addr, len);
+    if (typeof c === 'number') return c;
+    dst.set(c, dstOff);
+    return 0;
+  }
+
+  /**
+   * Models `copy_to_user` from a caller's buffer: `len` bytes of `src` from `srcOff` to `addr`;
+   * 0, or -EFAULT (nothing written) if any byte is unmapped.
+   */
+  writeFrom(addr: number, src: Uint8Array, srcOff: number, len: number): number {
+    const b = this.span(addr, len);
+    if (b !== undefined) {
+      const o = this.spanOff;
+      if (len <= 32) for (let i = 0; i < len; i++) b[o + i] = src[srcOff + i]!;
+      else b.set(src.subarray(srcOff, srcOff + len), o);
+      return 0;
+    }
+    return this.copyToUser(addr, src.subarray(srcOff, srcOff + len));
+  }
+
   /** Models `copy_from_user`: the bytes, or -EFAULT if any byte is unmapped. */
   copyFromUser(addr: number, len: number): Uint8Array | number {
+    const fast = this.span(addr, len);
+    if (fast !== undefined) return fast.slice(this.spanOff, this.spanOff + len);
     if (!this.accessOk(addr, len)) return -ERRNO.EFAULT;
     const out = new Uint8Array(len);
     let a = addr;
@@ -117,6 +176,14 @@ export class UserMemory {
 
   /** Models `copy_to_user`: 0, or -EFAULT (nothing written) if any byte is unmapped. */
   copyToUser(addr: number, bytes: Uint8Array): number {
+    const fast = this.span(addr, bytes.length);
+    if (fast !== undefined) {
+      const o = this.spanOff;
+      const n = bytes.length;
+      if (n <= 32) for (let i = 0; i < n; i++) fast[o + i] = bytes[i]!;
+      else fast.set(bytes, o);
+      return 0;
+    }
     if (!this.accessOk(addr, bytes.length)) return -ERRNO.EFAULT;
     let a = addr;
     let o = 0;

@@ -9,30 +9,75 @@ import { ERRNO } from '../../uapi/errno.js';
 import { PAGE_SIZE, type UserMemory } from '../user-memory.js';
 import { type AttrField, BPF_ATTR_SIZE, LAST_FIELD_END } from './layout.js';
 
-/** A decoded `union bpf_attr`: 168 bytes, zero-extended; typed accessors by field. */
+/**
+ * A decoded `union bpf_attr`: 168 bytes, zero-extended; typed accessors by field.
+ *
+ * Only the bytes user space passed are stored (the rest of the union reads as zero, as after the
+ * kernel's zero-extending copy); the full 168-byte buffer is built on first use of {@link bytes},
+ * {@link set} or {@link setBytes}. Small attrs (the element commands pass 32 bytes) so cost one
+ * small on-heap copy per syscall.
+ */
 export class BpfAttr {
-  readonly bytes: Uint8Array;
-  private readonly dv: DataView;
+  /** The first `buf.length` bytes of the union; every later byte is zero. */
+  private buf: Uint8Array;
+  private full: boolean;
 
   constructor(bytes?: Uint8Array) {
-    this.bytes = new Uint8Array(BPF_ATTR_SIZE);
-    if (bytes) this.bytes.set(bytes.subarray(0, BPF_ATTR_SIZE));
-    this.dv = new DataView(this.bytes.buffer);
+    this.buf = new Uint8Array(BPF_ATTR_SIZE);
+    this.full = true;
+    if (bytes) this.buf.set(bytes.subarray(0, BPF_ATTR_SIZE));
+  }
+
+  /** An attr over the first `bytes.length` (<= 168) bytes of the union, taking ownership of `bytes`. */
+  static adopt(bytes: Uint8Array): BpfAttr {
+    if (bytes.length >= BPF_ATTR_SIZE) return new BpfAttr(bytes);
+    const a = Object.create(BpfAttr.prototype) as BpfAttr;
+    a.buf = bytes;
+    a.full = false;
+    return a;
+  }
+
+  /** The 168 bytes of the union. */
+  get bytes(): Uint8Array {
+    if (!this.full) {
+      const b = new Uint8Array(BPF_ATTR_SIZE);
+      b.set(this.buf);
+      this.buf = b;
+      this.full = true;
+    }
+    return this.buf;
+  }
+
+  /** Unsigned 32-bit little-endian word at byte offset `off`. */
+  private word(off: number): number {
+    const b = this.buf;
+    if (off + 4 <= b.length)
+      return (b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16) | (b[off + 3]! << 24)) >>> 0;
+    return (
+      ((b[off] ?? 0) | ((b[off + 1] ?? 0) << 8) | ((b[off + 2] ?? 0) << 16) | ((b[off + 3] ?? 0) << 24)) >>> 0
+    );
   }
 
   /** Unsigned 32-bit field. */
   u32(f: AttrField): number {
-    return this.dv.getUint32(f.off, true);
+    return this.word(f.off);
   }
 
   /** Signed 32-bit field. */
   s32(f: AttrField): number {
-    return this.dv.getInt32(f.off, true);
+    return this.word(f.off) | 0;
   }
 
   /** Unsigned 64-bit field. */
   u64(f: AttrField): bigint {
-    return this.dv.getBigUint64(f.off, true);
+    const lo = this.word(f.off);
+    const hi = this.word(f.off + 4);
+    return hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo);
+  }
+
+  /** The high 32 bits of a 64-bit field (for flag checks without BigInt). */
+  hi32(f: AttrField): number {
+    return this.word(f.off + 4);
   }
 
   /**
@@ -40,28 +85,35 @@ export class BpfAttr {
    * `Number.MAX_SAFE_INTEGER`, which never lies in a mapping and so faults like the kernel's.
    */
   ptr(f: AttrField): number {
-    const v = this.u64(f);
-    return v > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(v);
+    const hi = this.word(f.off + 4);
+    if (hi >= 0x200000) return Number.MAX_SAFE_INTEGER;
+    return hi * 0x1_0000_0000 + this.word(f.off);
   }
 
   /** The raw bytes of a field (names such as `map_name`). */
   raw(f: AttrField): Uint8Array {
-    return this.bytes.slice(f.off, f.off + f.size);
+    const out = new Uint8Array(f.size);
+    const b = this.buf;
+    for (let i = 0; i < f.size; i++) out[i] = b[f.off + i] ?? 0;
+    return out;
   }
 
   /** Sets a field (for building attrs in tests and in the friendly API). */
   set(f: AttrField, v: number | bigint): this {
-    if (f.size === 8) this.dv.setBigUint64(f.off, BigInt.asUintN(64, BigInt(v)), true);
-    else if (f.size === 4) this.dv.setUint32(f.off, Number(BigInt.asUintN(32, BigInt(v))), true);
-    else if (f.size === 2) this.dv.setUint16(f.off, Number(v) & 0xffff, true);
-    else this.bytes[f.off] = Number(v) & 0xff;
+    const bytes = this.bytes;
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (f.size === 8) dv.setBigUint64(f.off, BigInt.asUintN(64, BigInt(v)), true);
+    else if (f.size === 4) dv.setUint32(f.off, Number(BigInt.asUintN(32, BigInt(v))), true);
+    else if (f.size === 2) dv.setUint16(f.off, Number(v) & 0xffff, true);
+    else bytes[f.off] = Number(v) & 0xff;
     return this;
   }
 
   /** Sets a byte-array field (truncated to the field size). */
   setBytes(f: AttrField, b: Uint8Array): this {
-    this.bytes.fill(0, f.off, f.off + f.size);
-    this.bytes.set(b.subarray(0, f.size), f.off);
+    const bytes = this.bytes;
+    bytes.fill(0, f.off, f.off + f.size);
+    bytes.set(b.subarray(0, f.size), f.off);
     return this;
   }
 
@@ -69,7 +121,8 @@ export class BpfAttr {
   checkAttrFails(cmd: number): boolean {
     const from = LAST_FIELD_END[cmd];
     if (from === undefined) return false;
-    for (let i = from; i < BPF_ATTR_SIZE; i++) if (this.bytes[i] !== 0) return true;
+    const b = this.buf;
+    for (let i = from; i < b.length; i++) if (b[i] !== 0) return true;
     return false;
   }
 }
@@ -89,5 +142,5 @@ export function readAttrFromUser(mem: UserMemory, addr: number, size: number): B
   const n = Math.min(sz, BPF_ATTR_SIZE);
   const bytes = mem.copyFromUser(addr, n);
   if (typeof bytes === 'number') return bytes;
-  return new BpfAttr(bytes);
+  return BpfAttr.adopt(bytes);
 }

@@ -10,13 +10,16 @@
  * `bpf_map_update_value`/`bpf_map_copy_value` routing (queue/stack/bloom use push/peek/pop), and
  * BPF_F_LOCK (EINVAL: no map here has a bpf_spin_lock in its BTF record).
  */
+
+import { ArrayMap } from '../../maps/arraymap.js';
+import { HashTab } from '../../maps/hashtab.js';
 import type { BpfMap as MapInstance } from '../../maps/ops.js';
 import { BPF_MAP_TYPE } from '../../maps/uapi.js';
 import { ERRNO } from '../../uapi/errno.js';
 import type { BpfAttr } from '../attr/codec.js';
 import { BPF_CMD } from '../attr/commands.js';
 import { MAP_ELEM_ATTR as A } from '../attr/layout.js';
-import { FMODE } from '../file.js';
+import { FMODE, type KFile } from '../file.js';
 import type { KMap } from '../objects.js';
 import type { Task } from '../task.js';
 import { mapFromFd, mapSysPerms } from './common.js';
@@ -36,6 +39,29 @@ export function copyKey(task: Task, uptr: number, keySize: number): Uint8Array |
   }
   if (uptr) return -ERRNO.EINVAL;
   return undefined;
+}
+
+/** Reusable exact-size buffers for the kernel's temporary key/value copies (kvmalloc'ed per call there). */
+const scratch = new Map<number, Uint8Array>();
+const scratch2 = new Map<number, Uint8Array>();
+function scratchOf(pool: Map<number, Uint8Array>, n: number): Uint8Array {
+  let b = pool.get(n);
+  if (b === undefined) {
+    b = new Uint8Array(n);
+    if (pool.size < 64) pool.set(n, b);
+  }
+  return b;
+}
+
+/** Hash and array maps copy keys and values into their own storage, so the copies can be reused. */
+const copiesInput = (impl: MapInstance): boolean => impl instanceof HashTab || impl instanceof ArrayMap;
+
+/** {@link copyKey} into a reused buffer, for maps that do not keep the key object. */
+function copyKeyScratch(task: Task, uptr: number, impl: MapInstance): Uint8Array | undefined | number {
+  const n = impl.keySize;
+  if (!n || !copiesInput(impl)) return copyKey(task, uptr, n);
+  const b = scratchOf(scratch, n);
+  return task.mem.readInto(uptr, n, b, 0) ? -ERRNO.EFAULT : b;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -71,51 +97,74 @@ function getMap(task: Task, attr: BpfAttr): { map: KMap; perms: number } | numbe
   return { map: r.map, perms: mapSysPerms(r.map, r.file) };
 }
 
+/** Scratch value buffer of the lookup path (the kernel's kvmalloc'ed `value`), grown on demand. */
+let valueScratch = new Uint8Array(64);
+
+/** The map file behind `fd` (`__bpf_map_get`), or -EBADF / -EINVAL. */
+function mapFile(task: Task, fd: number): KFile | number {
+  const file = task.fds.get(fd);
+  if (!file) return -ERRNO.EBADF;
+  if (file.kind !== 'map') return -ERRNO.EINVAL;
+  return file;
+}
+
+/** True when the 64-bit `flags` field has a bit outside `allowed` (a 32-bit mask). */
+function flagsOutside(attr: BpfAttr, allowed: number): boolean {
+  return attr.hi32(A.flags) !== 0 || (attr.u32(A.flags) & ~allowed) !== 0;
+}
+
 /** Models `map_lookup_elem`. */
 export function mapLookupElem(task: Task, attr: BpfAttr): number {
   if (attr.checkAttrFails(BPF_CMD.MAP_LOOKUP_ELEM)) return -ERRNO.EINVAL;
-  const flags = attr.u64(A.flags);
-  if (flags & ~BigInt(BPF_F_LOCK)) return -ERRNO.EINVAL;
-  const g = getMap(task, attr);
-  if (typeof g === 'number') return g;
-  if (!(g.perms & FMODE.READ)) return -ERRNO.EPERM;
-  if (flags & BigInt(BPF_F_LOCK)) return -ERRNO.EINVAL;
-  const impl = g.map.impl;
-  const key = copyKey(task, attr.ptr(A.key), impl.keySize);
+  if (flagsOutside(attr, BPF_F_LOCK)) return -ERRNO.EINVAL;
+  const file = mapFile(task, attr.u32(A.map_fd));
+  if (typeof file === 'number') return file;
+  const map = file.obj as KMap;
+  if (!(mapSysPerms(map, file) & FMODE.READ)) return -ERRNO.EPERM;
+  if (attr.u32(A.flags) & BPF_F_LOCK) return -ERRNO.EINVAL;
+  const impl = map.impl;
+  const key = copyKeyScratch(task, attr.ptr(A.key), impl);
   if (typeof key === 'number') return key;
   const uvalue = attr.ptr(A.value);
-  let inValue: Uint8Array | undefined;
+  const n = impl.sysValueSize;
   if (impl.mapType === T.BLOOM_FILTER) {
-    const v = task.mem.copyFromUser(uvalue, impl.sysValueSize);
+    const v = task.mem.copyFromUser(uvalue, n);
     if (typeof v === 'number') return -ERRNO.EFAULT;
-    inValue = v;
-    const r = mapCopyValue(impl, key, inValue);
+    const r = mapCopyValue(impl, key, v);
     return typeof r === 'number' ? r : 0;
   }
-  const v = mapCopyValue(impl, key);
+  let v: Uint8Array | number;
+  if (impl.lookup && !isPushMap(impl.mapType)) {
+    if (valueScratch.length < n) valueScratch = new Uint8Array(n);
+    v = impl.lookup(key ?? EMPTY, valueScratch);
+  } else v = mapCopyValue(impl, key);
   if (typeof v === 'number') return v;
-  return task.mem.copyToUser(uvalue, v.subarray(0, impl.sysValueSize)) ? -ERRNO.EFAULT : 0;
+  return task.mem.writeFrom(uvalue, v, 0, n) ? -ERRNO.EFAULT : 0;
 }
 
 /** Models `map_update_elem`. */
 export function mapUpdateElem(task: Task, attr: BpfAttr): number {
   if (attr.checkAttrFails(BPF_CMD.MAP_UPDATE_ELEM)) return -ERRNO.EINVAL;
-  const g = getMap(task, attr);
-  if (typeof g === 'number') return g;
-  const map = g.map;
+  const file = mapFile(task, attr.u32(A.map_fd));
+  if (typeof file === 'number') return file;
+  const map = file.obj as KMap;
   map.writecnt++;
   try {
-    if (!(g.perms & FMODE.WRITE)) return -ERRNO.EPERM;
-    const flags = attr.u64(A.flags);
-    if (flags & BigInt(BPF_F_LOCK)) return -ERRNO.EINVAL;
+    if (!(mapSysPerms(map, file) & FMODE.WRITE)) return -ERRNO.EPERM;
+    const lo = attr.u32(A.flags);
+    if (lo & BPF_F_LOCK) return -ERRNO.EINVAL;
     const impl = map.impl;
-    const key = copyKey(task, attr.ptr(A.key), impl.keySize);
+    const key = copyKeyScratch(task, attr.ptr(A.key), impl);
     if (typeof key === 'number') return key;
-    const value = task.mem.copyFromUser(attr.ptr(A.value), impl.sysValueSize);
+    let value: Uint8Array | number;
+    if (copiesInput(impl)) {
+      value = scratchOf(scratch2, impl.sysValueSize);
+      if (task.mem.readInto(attr.ptr(A.value), impl.sysValueSize, value, 0)) return -ERRNO.EFAULT;
+    } else value = task.mem.copyFromUser(attr.ptr(A.value), impl.sysValueSize);
     if (typeof value === 'number') return -ERRNO.EFAULT;
     // Flags wider than 32 bits cannot be valid for any map type; the ops see the low word as
     // the kernel's comparisons against BPF_EXIST would reject them anyway.
-    const f32 = flags > 0xffffffffn ? 0xffffffff : Number(flags);
+    const f32 = attr.hi32(A.flags) !== 0 ? 0xffffffff : lo;
     return mapUpdateValue(impl, key, value, f32);
   } finally {
     map.writecnt--;
