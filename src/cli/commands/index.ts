@@ -16,4 +16,5 @@ export const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   exec: async () => (await import('./exec.js')).execCommand,
   map: async () => (await import('./map.js')).mapCommand,
   prog: async () => (await import('./prog.js')).progCommand,
+  verify: async () => (await import('./verify.js')).verifyCommand,
 };
