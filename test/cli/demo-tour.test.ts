@@ -7,10 +7,11 @@ import { type CliRun, runCli } from './run-cli.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const scratch = mkdtempSync(join(tmpdir(), 'bpfsim-demo-'));
+const state = join(scratch, 'state');
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 async function run(argv: string[]): Promise<CliRun> {
-  return runCli(argv, root);
+  return runCli(argv, root, { BPFSIM_STATE: state });
 }
 
 /** Splits a shell-like command line (single quotes only, as the demo prints them). */
@@ -52,7 +53,7 @@ describe('bpfsim demo', () => {
 
     // Each step: "N. title", "   $ bpfsim ...", then its output lines.
     const steps = r.out.split(/\n(?=\d+\. )/).slice(1);
-    expect(steps.length).toBeGreaterThanOrEqual(8);
+    expect(steps.length).toBeGreaterThanOrEqual(14);
     let checked = 0;
     for (const step of steps) {
       const lines = step.split('\n');
@@ -65,7 +66,11 @@ describe('bpfsim demo', () => {
       // Summary lines the demo shows for seccomp are the command's own.
       for (const l of lines.slice(2)) {
         const t = l.trim();
-        if (/^(summary|first kill): /.test(t) || /^ ?\d{4}: 0x/.test(t)) {
+        if (
+          /^(summary|first kill|key|Return value): /.test(t) ||
+          /^ ?\d{4}: 0x/.test(t) ||
+          /^\d+: xdp /.test(t)
+        ) {
           checked++;
           expect(got, `${cmd}: ${t}`).toContain(t);
         }
@@ -87,6 +92,6 @@ describe('bpfsim demo', () => {
         expect(shown.trim().split(/\s+/)).toEqual(got.filter((g) => g !== ''));
       }
     }
-    expect(checked).toBeGreaterThan(55); // 19 disassembled, the shown trace, 10 filter lines, summaries
+    expect(checked).toBeGreaterThan(60); // 19 disassembled, the shown trace, 10 filter lines, summaries
   });
 });

@@ -3,6 +3,7 @@
  */
 import type { Command } from '../command.js';
 import { ebpfDemo } from '../demo/ebpf.js';
+import { objectsDemo } from '../demo/objects.js';
 import { demoOut } from '../demo/out.js';
 import { seccompDemo } from '../demo/seccomp.js';
 
@@ -12,18 +13,19 @@ export const demoCommand: Command = {
   summary: 'a short guided tour of bpfsim (what `npm start` runs)',
   help: `Usage: bpfsim demo [--no-color]
 Runs a short guided tour: assemble an eBPF program, disassemble it, run it on the interpreter and
-the JIT, and show the trace of executed instructions; then compile Docker's default seccomp
+the JIT, and show the trace of executed instructions; create a map and load a program that counts
+packets per protocol into it, run it on packets and dump the map; then compile Docker's default seccomp
 profile, decide syscalls with it, and replay a real strace log under it and under a tight
 profile that kills the program. Every step prints the bpfsim command that
 does the same thing on its own.
 
 Example:
   bpfsim demo`,
-  run(args, io) {
+  async run(args, io) {
     const color = !args.includes('--no-color') && process.stdout.isTTY === true && !process.env.NO_COLOR;
     const out = demoOut(io, color);
     io.out('bpfsim: the Linux BPF subsystem and seccomp, emulated (reference kernel: Linux 6.18)\n');
-    const ok = ebpfDemo(out, io) && seccompDemo(out, io);
+    const ok = ebpfDemo(out, io) && (await objectsDemo(out, io)) && seccompDemo(out, io);
     io.out(ok ? '\nDemo finished.\n' : '\nThe demo found a problem (see above).\n');
     return ok ? 0 : 1;
   },
