@@ -23,25 +23,8 @@ function session() {
   return { state, run };
 }
 
-const COUNT_PROG = `
-  r6 = *(u32 *)(r1 +0)
-  r7 = *(u32 *)(r1 +4)
-  r2 = r6
-  r2 += 24
-  if r2 > r7 goto out
-  r2 = *(u8 *)(r6 +23)
-  *(u32 *)(r10 -4) = r2
-  r1 = map[idx:0]
-  r2 = r10
-  r2 += -4
-  call bpf_map_lookup_elem
-  if r0 == 0x0 goto out
-  r1 = 1
-  lock *(u64 *)(r0 +0) += r1
-out:
-  r0 = 2
-  exit
-`;
+/** The XDP protocol counter the README and the demo use. */
+const COUNT_PROG = readFileSync(join(root, 'examples/count-protocols.s'), 'utf8');
 
 describe('bpfsim map', () => {
   it('keeps maps and their contents from one invocation to the next, with bpftool output', async () => {

@@ -45,3 +45,31 @@ export function hex(s: string): Uint8Array {
   for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(s.slice(2 * i, 2 * i + 2), 16);
   return out;
 }
+
+/** A seccomp filter `nr == target ? action : ALLOW` as raw sock_filter bytes (ld [0]; jeq; ret; ret). */
+export function filterFor(target: number, action: number): Uint8Array {
+  const insns: [number, number, number, number][] = [
+    [0x20, 0, 0, 0],
+    [0x15, 0, 1, target],
+    [0x06, 0, 0, action],
+    [0x06, 0, 0, 0x7fff0000],
+  ];
+  const b = new Uint8Array(8 * insns.length);
+  const dv = new DataView(b.buffer);
+  insns.forEach(([code, jt, jf, k], i) => {
+    dv.setUint16(8 * i, code, true);
+    b[8 * i + 2] = jt;
+    b[8 * i + 3] = jf;
+    dv.setUint32(8 * i + 4, k >>> 0, true);
+  });
+  return b;
+}
+
+/** seccomp(SECCOMP_SET_MODE_FILTER, flags, &fprog) through the task's syscall path (nr 317). */
+export function installFilter(task: Task, filter: Uint8Array, flags = 0): number {
+  const fprog = new Uint8Array(16);
+  const dv = new DataView(fprog.buffer);
+  dv.setUint16(0, filter.length / 8, true);
+  dv.setBigUint64(8, BigInt(put(task, filter)), true);
+  return task.syscall(317, [1, flags, put(task, fprog)]).ret;
+}

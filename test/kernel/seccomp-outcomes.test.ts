@@ -7,7 +7,7 @@ import { NR, SIG } from '../../src/kernel/syscall-entry.js';
 import type { Task } from '../../src/kernel/task.js';
 import { ERRNO } from '../../src/uapi/errno.js';
 import { seccompOracle } from '../seccomp/kernel-oracle.js';
-import { put, setup } from './helpers.js';
+import { filterFor, installFilter, put, setup } from './helpers.js';
 
 const RET = {
   ALLOW: 0x7fff0000,
@@ -23,39 +23,10 @@ const RET = {
 const GETPPID = 110;
 const FLAG = { LOG: 2, NEW_LISTENER: 8 } as const;
 
-/** `nr == target ? action : ALLOW` as raw sock_filter bytes. */
-function filterFor(target: number, action: number): Uint8Array {
-  const insns: [number, number, number, number][] = [
-    [0x20, 0, 0, 0],
-    [0x15, 0, 1, target],
-    [0x06, 0, 0, action],
-    [0x06, 0, 0, RET.ALLOW],
-  ];
-  const b = new Uint8Array(8 * insns.length);
-  const dv = new DataView(b.buffer);
-  insns.forEach(([code, jt, jf, k], i) => {
-    dv.setUint16(8 * i, code, true);
-    b[8 * i + 2] = jt;
-    b[8 * i + 3] = jf;
-    dv.setUint32(8 * i + 4, k >>> 0, true);
-  });
-  return b;
-}
-
-/** seccomp(SECCOMP_SET_MODE_FILTER, flags, &fprog) through the syscall path (root: no NNP needed). */
-function install(task: Task, target: number, action: number, flags = 0): number {
-  const f = filterFor(target, action);
-  const fprog = new Uint8Array(16);
-  const dv = new DataView(fprog.buffer);
-  dv.setUint16(0, f.length / 8, true);
-  dv.setBigUint64(8, BigInt(put(task, f)), true);
-  return task.syscall(NR.seccomp, [1, flags, put(task, fprog)]).ret;
-}
-
 describe('seccomp outcomes', () => {
   it('TRAP sends SIGSYS with si_errno = the data, si_syscall, si_arch and si_call_addr', () => {
     const { task } = setup();
-    expect(install(task, GETPPID, RET.TRAP | 42)).toBe(0);
+    expect(installFilter(task, filterFor(GETPPID, RET.TRAP | 42))).toBe(0);
     const r = task.syscall(GETPPID, [], 0x401000n);
     expect(r).toMatchObject({ action: 'TRAP', signal: SIG.SIGSYS });
     expect(r.siginfo).toEqual({
@@ -70,11 +41,11 @@ describe('seccomp outcomes', () => {
 
   it('USER_NOTIF: ENOSYS without a listener; with one, the supervisor answers with a value, an errno or CONTINUE', () => {
     const { task } = setup();
-    expect(install(task, NR.getuid, RET.NOTIF)).toBe(0);
+    expect(installFilter(task, filterFor(NR.getuid, RET.NOTIF))).toBe(0);
     expect(task.syscall(NR.getuid)).toMatchObject({ ret: -ERRNO.ENOSYS, action: 'USER_NOTIF' });
 
     const { task: t2 } = setup();
-    const listener = install(t2, NR.getuid, RET.NOTIF, FLAG.NEW_LISTENER);
+    const listener = installFilter(t2, filterFor(NR.getuid, RET.NOTIF), FLAG.NEW_LISTENER);
     expect(listener).toBeGreaterThanOrEqual(3);
     // Nobody reads the listener yet: the caller waits.
     expect(t2.syscall(NR.getuid)).toMatchObject({ action: 'USER_NOTIF', blocked: true });
@@ -102,7 +73,7 @@ describe('seccomp outcomes', () => {
 
   it('TRACE: ENOSYS without a tracer; a tracer may skip the call or let it run', () => {
     const { task } = setup();
-    expect(install(task, NR.getgid, RET.TRACE | 7)).toBe(0);
+    expect(installFilter(task, filterFor(NR.getgid, RET.TRACE | 7))).toBe(0);
     expect(task.syscall(NR.getgid)).toMatchObject({ ret: -ERRNO.ENOSYS, action: 'TRACE' });
     const msgs: number[] = [];
     task.tracer = (stop) => {
@@ -117,13 +88,13 @@ describe('seccomp outcomes', () => {
   it('KILL_THREAD ends the thread, KILL_PROCESS the whole thread group', () => {
     const { task } = setup();
     const other = task.spawnThread();
-    expect(install(task, NR.getuid, RET.KILL_THREAD)).toBe(0);
+    expect(installFilter(task, filterFor(NR.getuid, RET.KILL_THREAD))).toBe(0);
     expect(task.syscall(NR.getuid)).toMatchObject({ signal: SIG.SIGSYS, siginfo: { syscall: NR.getuid } });
     expect(other.syscall(NR.getpid).ret).toBe(task.tgid);
 
     const { task: p } = setup();
     const sibling = p.spawnThread();
-    expect(install(p, NR.getuid, RET.KILL_PROCESS)).toBe(0);
+    expect(installFilter(p, filterFor(NR.getuid, RET.KILL_PROCESS))).toBe(0);
     expect(p.syscall(NR.getuid).signal).toBe(SIG.SIGSYS);
     expect(sibling.syscall(NR.getpid).ret).toBe(-ERRNO.ESRCH);
   });
@@ -132,9 +103,9 @@ describe('seccomp outcomes', () => {
     const { kernel, task } = setup();
     task.comm = 'demo';
     task.exe = '/usr/bin/demo';
-    expect(install(task, NR.getgid, RET.ERRNO | 1)).toBe(0); // no LOG flag: ERRNO is not logged
-    expect(install(task, GETPPID, RET.LOG)).toBe(0); // RET_LOG is always logged
-    expect(install(task, NR.getuid, RET.ERRNO | 13, FLAG.LOG)).toBe(0); // LOG flag: logged
+    expect(installFilter(task, filterFor(NR.getgid, RET.ERRNO | 1))).toBe(0); // no LOG flag: ERRNO is not logged
+    expect(installFilter(task, filterFor(GETPPID, RET.LOG))).toBe(0); // RET_LOG is always logged
+    expect(installFilter(task, filterFor(NR.getuid, RET.ERRNO | 13), FLAG.LOG)).toBe(0); // LOG flag: logged
     expect(task.syscall(NR.getgid)).toMatchObject({ ret: -1 });
     expect(kernel.auditLog).toHaveLength(0);
     expect(task.syscall(GETPPID, [], 0x7f00n)).toMatchObject({ action: 'LOG', logged: true });

@@ -7,41 +7,12 @@ import { MAP_CREATE_ATTR } from '../../src/kernel/attr/layout.js';
 import { NR, PR, SIG } from '../../src/kernel/syscall-entry.js';
 import type { Task } from '../../src/kernel/task.js';
 import { ERRNO } from '../../src/uapi/errno.js';
-import { put, setup } from './helpers.js';
+import { filterFor, installFilter, put, setup } from './helpers.js';
 
 const RET_ALLOW = 0x7fff0000;
 const RET_ERRNO = 0x00050000;
 const RET_KILL_PROCESS = 0x80000000;
 const RET_TRAP = 0x00030000;
-
-/** A filter: `nr == target` → `action`, else ALLOW (ld [0]; jeq; ret; ret). */
-function filterFor(target: number, action: number): Uint8Array {
-  const insns: [number, number, number, number][] = [
-    [0x20, 0, 0, 0],
-    [0x15, 0, 1, target],
-    [0x06, 0, 0, action],
-    [0x06, 0, 0, RET_ALLOW],
-  ];
-  const b = new Uint8Array(8 * insns.length);
-  const dv = new DataView(b.buffer);
-  insns.forEach(([code, jt, jf, k], i) => {
-    dv.setUint16(8 * i, code, true);
-    b[8 * i + 2] = jt;
-    b[8 * i + 3] = jf;
-    dv.setUint32(8 * i + 4, k >>> 0, true);
-  });
-  return b;
-}
-
-/** seccomp(SECCOMP_SET_MODE_FILTER, 0, &fprog) through the syscall path. */
-function installFilter(task: Task, filter: Uint8Array): number {
-  const prog = put(task, filter);
-  const fprog = new Uint8Array(16);
-  const dv = new DataView(fprog.buffer);
-  dv.setUint16(0, filter.length / 8, true);
-  dv.setBigUint64(8, BigInt(prog), true);
-  return task.syscall(NR.seccomp, [1, 0, put(task, fprog)]).ret;
-}
 
 function bpfMapCreate(task: Task): number {
   const attr = new BpfAttr()

@@ -3,8 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CliIo } from '../../../src/cli/command.js';
-import { main } from '../../../src/cli/main.js';
+import { type CliRun, runCli } from '../../cli/run-cli.js';
 import { BUN, bunWorks, FIXTURES, fixtureMismatch, ROOT } from './env.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'bpfsim-replay-'));
@@ -13,22 +12,8 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const noKernel = await fixtureMismatch();
 const noBunKernel = noKernel ?? (bunWorks ? undefined : 'bun not available');
 
-async function cli(...argv: string[]): Promise<{ status: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = {
-    out: (t) => {
-      out += t;
-    },
-    err: (t) => {
-      err += t;
-    },
-    errIsTty: false,
-    cwd: ROOT,
-    env: {},
-  };
-  const status = await main(argv, io);
-  return { status, out, err };
+async function cli(...argv: string[]): Promise<CliRun> {
+  return runCli(argv, ROOT);
 }
 
 function bunCli(...argv: string[]): { status: number; out: string; err: string } {
