@@ -4,7 +4,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import { NR, SIG } from '../../src/kernel/syscall-entry.js';
-import type { Task } from '../../src/kernel/task.js';
 import { ERRNO } from '../../src/uapi/errno.js';
 import { seccompOracle } from '../seccomp/kernel-oracle.js';
 import { filterFor, installFilter, put, setup } from './helpers.js';

@@ -9,7 +9,7 @@ import type { Task } from '../../src/kernel/task.js';
 import { ERRNO } from '../../src/uapi/errno.js';
 import { filterFor, installFilter, put, setup } from './helpers.js';
 
-const RET_ALLOW = 0x7fff0000;
+const _RET_ALLOW = 0x7fff0000;
 const RET_ERRNO = 0x00050000;
 const RET_KILL_PROCESS = 0x80000000;
 const RET_TRAP = 0x00030000;
