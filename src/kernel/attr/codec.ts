@@ -37,6 +37,13 @@ export class BpfAttr {
     return a;
   }
 
+  /** Points this attr at `bytes` again (the reused attr of {@link readAttrFromUser}). */
+  reset(bytes: Uint8Array): this {
+    this.buf = bytes;
+    this.full = false;
+    return this;
+  }
+
   /** The 168 bytes of the union. */
   get bytes(): Uint8Array {
     if (!this.full) {
@@ -140,7 +147,22 @@ export function readAttrFromUser(mem: UserMemory, addr: number, size: number): B
     if (z === 0) return -ERRNO.E2BIG;
   }
   const n = Math.min(sz, BPF_ATTR_SIZE);
+  // The element commands pass 32 bytes: copy them into a reused attr of that size (nothing keeps
+  // an attr after its syscall returns; the depth guard covers a bpf() made while one runs).
+  if (n === 32 && smallDepth === 0) {
+    if (mem.readInto(addr, 32, smallBuf, 0)) return -ERRNO.EFAULT;
+    return smallAttr.reset(smallBuf);
+  }
   const bytes = mem.copyFromUser(addr, n);
   if (typeof bytes === 'number') return bytes;
   return BpfAttr.adopt(bytes);
+}
+
+const smallBuf = new Uint8Array(32);
+const smallAttr = BpfAttr.adopt(new Uint8Array(32));
+let smallDepth = 0;
+
+/** Marks the reused 32-byte attr busy while a syscall runs (nested bpf() calls then allocate). */
+export function attrBusy(delta: 1 | -1): void {
+  smallDepth += delta;
 }

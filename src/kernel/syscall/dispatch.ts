@@ -6,7 +6,7 @@
  * unknown commands are EINVAL. Every path returns a value or -errno (bad input never throws).
  */
 import { ERRNO } from '../../uapi/errno.js';
-import { readAttrFromUser } from '../attr/codec.js';
+import { attrBusy, readAttrFromUser } from '../attr/codec.js';
 import { BPF_CMD } from '../attr/commands.js';
 import type { Task } from '../task.js';
 import { mapGetFdById, objGetNextId, progGetFdById } from './ids.js';
@@ -32,6 +32,7 @@ export function sysBpf(task: Task, cmd: number, uattr: number, size: number): nu
   const kernel = task.kernel;
   const prev = kernel.current;
   kernel.current = task;
+  attrBusy(1);
   try {
     const C = BPF_CMD;
     switch (cmd) {
@@ -78,6 +79,7 @@ export function sysBpf(task: Task, cmd: number, uattr: number, size: number): nu
         return -ERRNO.EINVAL;
     }
   } finally {
+    attrBusy(-1);
     kernel.current = prev;
   }
 }
