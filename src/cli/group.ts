@@ -10,13 +10,16 @@ export function groupCommand(
   summary: string,
   intro: string,
   subs: Readonly<Record<string, () => Promise<Command>>>,
+  /** Example command lines for `--help`. */
+  examples: readonly string[] = [],
 ): Command {
   return {
     name,
     summary,
     subcommands: subs,
     get help() {
-      return `Usage: bpfsim ${name} SUBCOMMAND [ARGS...]\n${intro}\n\nSubcommands: ${Object.keys(subs).join(', ')}\nRun 'bpfsim ${name} SUBCOMMAND --help' for details.\n`;
+      const ex = examples.length > 0 ? `\nExample:\n${examples.map((e) => `  ${e}`).join('\n')}\n` : '';
+      return `Usage: bpfsim ${name} SUBCOMMAND [ARGS...]\n${intro}\n\nSubcommands: ${Object.keys(subs).join(', ')}\nRun 'bpfsim ${name} SUBCOMMAND --help' for details.\n${ex}`;
     },
     async run(args, io, global) {
       const sub = args[0];

@@ -7,6 +7,7 @@ import { basename, join, relative, resolve, sep } from 'node:path';
 import { parseConformance, runConformanceCase } from '../../vm/conformance.js';
 import { parseArgs } from '../args.js';
 import { CliError, type Command } from '../command.js';
+import { progress } from '../progress.js';
 
 function collect(path: string, out: string[]): void {
   let st: ReturnType<typeof statSync>;
@@ -57,8 +58,10 @@ Example:
     let errorTexts = 0;
     let exact = 0;
     const failures: { file: string; message: string }[] = [];
+    const bar = progress(io, 'conformance', files.length);
     for (const f of files) {
       const name = relative(io.cwd, f) || basename(f);
+      bar.tick(basename(f));
       const negative = p.flags.has('negative') || f.split(sep).includes('negative');
       let text: string;
       try {
@@ -88,6 +91,7 @@ Example:
         if (!global.json) io.out(`FAIL ${name}: ${message}\n`);
       }
     }
+    bar.done();
     if (global.json) {
       const obj = {
         engine,

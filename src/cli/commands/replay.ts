@@ -23,6 +23,7 @@ import {
 } from '../../kernel/scenario/index.js';
 import { intOption, type ParsedArgs, parseArgs } from '../args.js';
 import { CliError, type CliIo, type Command, type GlobalOptions } from '../command.js';
+import { progress } from '../progress.js';
 
 const HELP = `Usage: bpfsim replay FILE.jsonl[.gz] [--backend emulator|kernel|both] [--compare EXPECTED.out.jsonl]
                      [--strict] [--ops LIST] [--uid N] [--memcg-limit SIZE] [--seed N]
@@ -206,10 +207,13 @@ async function run(args: string[], io: CliIo, global: GlobalOptions): Promise<nu
       ? kernelResults(p, scenario)
       : executeScenario(await openEmulator(p, cpus), scenario.ops);
   const actual: ResultLine[] = [];
+  const bar = progress(io, 'replay', scenario.ops.length);
   for await (const line of results) {
+    bar.tick(String(line.op ?? ''));
     if (expected === undefined) io.out(`${pythonJson(line)}\n`);
     else actual.push(line);
   }
+  bar.done();
   if (expected === undefined) return 0;
   const strict = p.flags.has('strict');
   const cmp = compareOutputs(expected, actual, {
