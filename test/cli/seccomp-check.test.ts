@@ -166,6 +166,44 @@ describe.skipIf(why !== undefined)(
           .at(-1);
       expect(deniedByKernel).toEqual(predictedDenied);
       expect(killedPids.map(lastCallOf)).toEqual(predictedKills);
+
+      // 3. The audit record the kernel wrote for the kill (dmesg, without auditd) and bpfsim's.
+      const dmesg = spawnSync('dmesg', [], { encoding: 'utf8' });
+      const killedPid = killedPids[0] as number;
+      const real = (dmesg.stdout ?? '')
+        .split('\n')
+        .find((l) => l.includes('type=1326') && l.includes(` pid=${killedPid} `));
+      if (dmesg.status !== 0 || real === undefined) return; // no readable kernel log here: nothing to compare
+      const state = join(dir, 'audit-state');
+      const chk = await runCli(
+        ['seccomp', 'check', profile, '--trace', plain, '--audit', '--state', state],
+        dir,
+      );
+      expect(chk.status).toBe(1);
+      const ours = JSON.parse(
+        (await runCli(['-j', 'audit', '--state', state, '--action', 'KILL_PROCESS'], dir)).out.trim(),
+      );
+      const fields = (line: string) =>
+        Object.fromEntries(
+          [...line.matchAll(/ (\w+)=("[^"]*"|\S+)/g)].map((m) => [m[1] as string, m[2] as string]),
+        );
+      const k = fields(real.replace(/^.*?audit\([^)]*\):/, ''));
+      const o = fields(String(ours.text).replace(/^.*?audit\([^)]*\):/, ''));
+      expect(Object.keys(o)).toEqual(Object.keys(k));
+      for (const f of [
+        'auid',
+        'uid',
+        'gid',
+        'ses',
+        'comm',
+        'exe',
+        'sig',
+        'arch',
+        'syscall',
+        'compat',
+        'code',
+      ])
+        expect(o[f], f).toBe(k[f]);
     });
   },
 );

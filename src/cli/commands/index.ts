@@ -17,4 +17,5 @@ export const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   map: async () => (await import('./map.js')).mapCommand,
   prog: async () => (await import('./prog.js')).progCommand,
   verify: async () => (await import('./verify.js')).verifyCommand,
+  audit: async () => (await import('./audit.js')).auditCommand,
 };

@@ -12,9 +12,11 @@ import { syscallNumber } from '../../seccomp/syscalls/resolve.js';
 import { errnoName } from '../../uapi/errno.js';
 import { parseArgs } from '../args.js';
 import { CliError, type CliIo, type Command } from '../command.js';
+import { auditStoreOf } from '../state/audit-files.js';
+import { stateDir } from '../state/store.js';
 import { archOption, loadFilter, PROFILE_OPTIONS } from './compile.js';
 
-const HELP = `Usage: bpfsim seccomp check PROFILE|FILTER.bpf --trace FILE [--arch A] [--json] [--all]
+const HELP = `Usage: bpfsim seccomp check PROFILE|FILTER.bpf --trace FILE [--arch A] [--json] [--all] [--audit]
                              [--compat C] [--caps LIST] [--kernel V] [--strict]
 Replays a syscall trace (the output of 'strace -f', with or without -tt, -yy, -n) through the
 filter the profile compiles to, as the kernel would run it at each call, and reports for every
@@ -32,6 +34,9 @@ Options:
   --arch A       the traced architecture (default x86_64)
   --all          list every call (default: only calls not simply allowed, then the summary)
   --json         one JSON object per traced syscall, then {"summary": {...}}
+  --audit        also write the SECCOMP audit records the kernel would log for the run into the
+                 state directory's audit store (./.bpfsim, --state DIR, $BPFSIM_STATE): 'bpfsim audit'
+  --state DIR    the state directory for --audit
   profile options as 'bpfsim seccomp compile' (--compat, --caps, --kernel, --strict)
 
 Example:
@@ -114,7 +119,14 @@ export const seccompCheckCommand: Command = {
   summary: 'replay an strace log under a profile: per-call actions, the deciding rules, a verdict',
   help: HELP,
   run(args, io, global) {
-    const p = parseArgs(args, { ...PROFILE_OPTIONS, trace: 'string', json: true, all: true });
+    const p = parseArgs(args, {
+      ...PROFILE_OPTIONS,
+      trace: 'string',
+      json: true,
+      all: true,
+      audit: true,
+      state: 'string',
+    });
     const path = p.positional[0];
     if (path === undefined) throw new CliError('check: missing PROFILE or FILTER (see --help)', 2);
     const tracePath = p.values.get('trace');
@@ -142,7 +154,17 @@ export const seccompCheckCommand: Command = {
       arch,
       filter: compiled ?? filter,
       listener: compiled?.profile.listenerPath !== undefined,
+      ...(p.flags.has('audit') ? { audit: {} } : {}),
     });
+    if (result.audit !== undefined) {
+      const state = p.values.get('state');
+      const dir = stateDir(io, state === undefined ? {} : { state });
+      if (dir !== undefined) {
+        const store = auditStoreOf(dir);
+        for (const r of result.audit) store.append(r);
+        io.err(`${result.audit.length} audit record(s) written to ${dir}/audit (see 'bpfsim audit')\n`);
+      }
+    }
     if (global.json || p.flags.has('json')) {
       const indent = global.pretty ? 2 : undefined;
       for (const c of result.calls) io.out(`${JSON.stringify(callJson(c), null, indent)}\n`);

@@ -18,8 +18,14 @@ import { RET_ENOSYS } from '../../seccomp/compile/sections.js';
 import type { ProfileArg } from '../../seccomp/profile/types.js';
 import type { SeccompArch } from '../../seccomp/syscalls/arches.js';
 import { syscallNumber } from '../../seccomp/syscalls/resolve.js';
-import { SECCOMP_RET_MASK } from '../../seccomp/uapi.js';
+import { SECCOMP_FILTER_FLAG, SECCOMP_RET_MASK } from '../../seccomp/uapi.js';
 import { errnoName } from '../../uapi/errno.js';
+import {
+  formatSeccompRecord,
+  SECCOMP_LOG_NAMES,
+  type SeccompAuditRecord,
+  seccompShouldLog,
+} from '../seccomp-outcomes.js';
 import { x86_64Constant } from './constants.js';
 import type { StraceArg, StraceEvent, SyscallEvent } from './trace.js';
 import { argValue, type ConstantLookup } from './value.js';
@@ -104,6 +110,8 @@ export interface CheckSummary {
 export interface CheckResult {
   readonly calls: readonly CheckedCall[];
   readonly summary: CheckSummary;
+  /** The audit records (with `options.audit`). */
+  readonly audit?: readonly SeccompAuditRecord[];
 }
 
 /** Options of {@link checkTrace}. */
@@ -116,6 +124,15 @@ export interface CheckOptions {
   readonly constants?: ConstantLookup;
   /** A USER_NOTIF listener exists (the profile's listenerPath): notifications go to a supervisor. */
   readonly listener?: boolean;
+  /**
+   * Also produce the SECCOMP audit records the kernel would write for these calls (`seccomp_log`
+   * with the filter's LOG flag, from the compiled profile, and `kernel/seccomp/actions_logged`).
+   */
+  readonly audit?: {
+    readonly actionsLogged?: ReadonlySet<string>;
+    readonly uid?: number;
+    readonly gid?: number;
+  };
 }
 
 /** strace's labels of clone(2) arguments → x86_64 register order (kernel/fork.c SYSCALL_DEFINE5(clone)). */
@@ -233,7 +250,14 @@ export function checkTrace(events: readonly StraceEvent[], opts: CheckOptions): 
   const deadThreads = new Set<number>();
   const deadProcs = new Set<number>();
   const calls: CheckedCall[] = [];
+  const audit: SeccompAuditRecord[] = [];
+  const logFlag = compiled !== undefined && (compiled.seccompFlags & SECCOMP_FILTER_FLAG.LOG) !== 0;
+  const logged = opts.audit?.actionsLogged ?? new Set<string>(SECCOMP_LOG_NAMES);
+  const exeOf = new Map<number, string>();
+  let t0: number | undefined;
   for (const e of events) {
+    if (e.type === 'syscall' && e.name === 'execve' && e.pid !== undefined && e.args[0]?.kind === 'string')
+      exeOf.set(procs.of(e.pid) as number, new TextDecoder().decode(e.args[0].bytes));
     if (e.type !== 'syscall') continue;
     const nr = e.nr ?? syscallNumber(opts.arch, e.name);
     const tgid = procs.of(e.pid);
@@ -316,6 +340,36 @@ export function checkTrace(events: readonly StraceEvent[], opts: CheckOptions): 
     };
     calls.push(call);
     if (afterKill) continue;
+    if (opts.audit !== undefined) {
+      const name = formatRet(ret).replace(/\(.*$/, '');
+      const kill = consequence === 'killed' && name !== 'TRAP';
+      if (seccompShouldLog(name, kill || name === 'LOG' || logFlag, logged)) {
+        // The trace's own clock when it has one (-tt/-ttt), else one millisecond per traced call.
+        const secs = e.timestamp?.seconds;
+        if (t0 === undefined) t0 = secs ?? 0;
+        const timeNs = BigInt(Math.round(((secs ?? t0 + calls.length / 1000) - 0) * 1e9));
+        const exe = exeOf.get(tgid ?? -1) ?? '?';
+        audit.push({
+          timeNs,
+          serial: audit.length + 1,
+          pid: tgid ?? 0,
+          syscall: nr,
+          code: ret,
+          text: formatSeccompRecord(
+            {
+              uid: opts.audit.uid ?? 0,
+              gid: opts.audit.gid ?? 0,
+              tgid: tgid ?? 0,
+              comm: exe.split('/').pop()?.slice(0, 15) ?? '?',
+              exe,
+            },
+            timeNs,
+            audit.length + 1,
+            { sig: kill ? 31 : 0, arch: opts.arch.audit, syscall: nr, compat: false, ip: 0n, code: ret },
+          ),
+        });
+      }
+    }
     if (consequence === 'killed') {
       if (kind === 0x80000000 && tgid !== undefined) deadProcs.add(tgid);
       else if (e.pid !== undefined) deadThreads.add(e.pid);
@@ -324,7 +378,7 @@ export function checkTrace(events: readonly StraceEvent[], opts: CheckOptions): 
     }
     if (SPAWNERS.has(e.name) && consequence === 'runs') procs.spawned(e, lookup);
   }
-  return { calls, summary: summarize(calls, plan) };
+  return { calls, summary: summarize(calls, plan), ...(opts.audit !== undefined ? { audit } : {}) };
 }
 
 function summarize(calls: readonly CheckedCall[], plan: ArchPlan | undefined): CheckSummary {
