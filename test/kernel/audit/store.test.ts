@@ -47,7 +47,9 @@ describe('audit store', () => {
     fc.assert(
       fc.property(fc.array(fc.string({ maxLength: 200 }), { maxLength: 40 }), (texts) => {
         const store = new AuditStore(new MemFiles(), { maxBytes: 1 << 20 });
-        texts.forEach((t, i) => store.append(rec(i + 1, t)));
+        texts.forEach((t, i) => {
+          store.append(rec(i + 1, t));
+        });
         const r = store.readAll();
         expect(r.problems).toEqual([]);
         expect(r.records.map((x) => x.text)).toEqual(texts);
