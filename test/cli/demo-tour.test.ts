@@ -53,7 +53,7 @@ describe('bpfsim demo', () => {
 
     // Each step: "N. title", "   $ bpfsim ...", then its output lines.
     const steps = r.out.split(/\n(?=\d+\. )/).slice(1);
-    expect(steps.length).toBeGreaterThanOrEqual(14);
+    expect(steps.length).toBeGreaterThanOrEqual(15);
     let checked = 0;
     for (const step of steps) {
       const lines = step.split('\n');

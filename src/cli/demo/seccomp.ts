@@ -67,10 +67,10 @@ export function seccompDemo(out: DemoOut, io: CliIo): boolean {
 
   out.step(
     'The same run under a tight profile that kills whoever lists a directory',
-    `bpfsim seccomp check ${tight} --trace ${traceShown}`,
+    `bpfsim seccomp check ${tight} --trace ${traceShown} --audit`,
   );
   const tightFilter = compileProfileText(readFileSync(tightPath, 'utf8'), tight, { arch: x86_64 });
-  const underTight = checkTrace(trace.events, { arch: x86_64, filter: tightFilter });
+  const underTight = checkTrace(trace.events, { arch: x86_64, filter: tightFilter, audit: {} });
   const kill = underTight.summary.firstKill;
   for (const c of underTight.calls.filter((x) => x.action !== 'ALLOW' || x.afterKill).slice(0, 4))
     out.text(
@@ -84,5 +84,7 @@ export function seccompDemo(out: DemoOut, io: CliIo): boolean {
   out.note(
     '(the kernel agrees: test/cli/seccomp-check.test.ts runs such a check against real seccomp filters)',
   );
+  out.step('The audit record the kernel writes for that kill (--audit stored it)', 'bpfsim audit');
+  for (const r of underTight.audit ?? []) out.text(r.text);
   return !underDocker.summary.wouldFail && underTight.summary.wouldFail && kill?.syscall === 'getdents64';
 }
