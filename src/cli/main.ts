@@ -6,29 +6,41 @@
 import { CliError, type CliIo, type GlobalOptions } from './command.js';
 import { COMMANDS } from './commands/index.js';
 
-const USAGE_HEAD = `Usage: bpfsim [-j|--json] [-p|--pretty] COMMAND [ARGS...]
+const USAGE_HEAD = `Usage: bpfsim [-j|--json] [-p|--pretty] [--state DIR|--ephemeral] COMMAND [ARGS...]
 An emulator of the Linux kernel's BPF subsystem and seccomp.
 
 Commands:`;
 
 /** Runs the CLI on `argv` (without the node and script paths) and returns the exit status. */
-export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+export async function main(argv: readonly string[], ioIn: CliIo): Promise<number> {
   const global: GlobalOptions = { json: false, pretty: false };
   const rest: string[] = [];
   let passthrough = false;
+  const env: Record<string, string | undefined> = { ...ioIn.env };
+  let pendingState = false;
   for (const a of argv) {
     if (passthrough) rest.push(a);
     else if (a === '--') {
       passthrough = true;
       rest.push(a);
-    } else if (a === '-j' || a === '--json') global.json = true;
+    } else if (rest.length === 0 && (a === '--state' || a.startsWith('--state='))) {
+      // The state directory before the command word applies to it as BPFSIM_STATE would.
+      if (a === '--state') pendingState = true;
+      else env.BPFSIM_STATE = a.slice('--state='.length);
+    } else if (pendingState) {
+      env.BPFSIM_STATE = a;
+      pendingState = false;
+    } else if (rest.length === 0 && a === '--ephemeral') env.BPFSIM_EPHEMERAL = '1';
+    else if (a === '-j' || a === '--json') global.json = true;
     else if (a === '-p' || a === '--pretty') {
       global.json = true;
       global.pretty = true;
     } else rest.push(a);
   }
   const name = rest[0];
+  const io: CliIo = { ...ioIn, env };
   try {
+    if (pendingState) throw new CliError("option '--state' needs a directory", 2);
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
       const target = name === 'help' ? rest[1] : undefined;
       if (target !== undefined) return await main([target, '--help'], io);

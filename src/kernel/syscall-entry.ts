@@ -5,7 +5,7 @@
  * kernel/seccomp.c `__secure_computing`, actions as `__seccomp_filter` takes them) → the x86_64
  * syscall table for the calls bpfsim implements: read/write on the terminal, close, mmap, munmap,
  * dup/dup2/dup3, getpid/gettid/getuid/getgid, exit/exit_group, prctl (NO_NEW_PRIVS, SECCOMP),
- * getrlimit/setrlimit, seccomp and bpf. Other numbers are ENOSYS, as an unimplemented entry is.
+ * getrlimit/setrlimit, seccomp and bpf. Other numbers return ENOSYS flagged `notEmulated`, never a faked result.
  * The actions act as `__seccomp_filter` does (see seccomp-outcomes.ts): TRAP and the kills deliver
  * SIGSYS with its siginfo, TRACE stops at a tracer (ENOSYS without one, then the filters run again),
  * USER_NOTIF goes to the supervisor of the filter's listener (ENOSYS without a listener; without a
@@ -85,6 +85,21 @@ export interface SyscallOutcome {
   readonly traced?: boolean;
   /** An audit record was emitted (`seccomp_log`). */
   readonly logged?: boolean;
+  /** The call was allowed but bpfsim does not emulate it: `ret` is ENOSYS, not what Linux would return. */
+  readonly notEmulated?: boolean;
+}
+
+/** The syscall numbers `dispatch` emulates; others are reported `notEmulated`, never faked. */
+export const EMULATED_NRS: ReadonlySet<number> = new Set<number>(Object.values(NR));
+
+/** Runs an allowed call: its return value, flagged when the call is not emulated. */
+function run(
+  task: Task,
+  nr: number,
+  args: readonly (number | bigint)[],
+): { ret: number; notEmulated?: true } {
+  const ret = dispatch(task, nr, args);
+  return EMULATED_NRS.has(nr) ? { ret } : { ret, notEmulated: true };
 }
 
 const n = (v: number | bigint | undefined): number => {
@@ -243,7 +258,7 @@ export function doSyscall(
       task.exitGroup();
       return { ret: -ERRNO.EINTR, action: d.action, signal: SIG.SIGKILL };
     }
-    return { ret: dispatch(task, nr, args), action: 'ALLOW' };
+    return { ...run(task, nr, args), action: 'ALLOW' };
   }
   return filterOutcome(task, data, args, d, false);
 }
@@ -305,10 +320,10 @@ function filterOutcome(
   };
   switch (d.action) {
     case 'ALLOW':
-      return { ret: dispatch(task, nr, args), action: d.action };
+      return { ...run(task, nr, args), action: d.action };
     case 'LOG': {
       const logged = audit(task, data, 0, 'LOG', d.ret, true);
-      return { ret: dispatch(task, nr, args), action: d.action, ...(logged ? { logged } : {}) };
+      return { ...run(task, nr, args), action: d.action, ...(logged ? { logged } : {}) };
     }
     case 'ERRNO':
       return skip(-d.data);
@@ -318,14 +333,14 @@ function filterOutcome(
       task.exitGroup();
       return skip(-ERRNO.ENOSYS, { signal: SIG.SIGSYS, siginfo: siginfo() });
     case 'TRACE': {
-      if (recheckAfterTrace) return { ret: dispatch(task, nr, args), action: 'ALLOW' };
+      if (recheckAfterTrace) return { ...run(task, nr, args), action: 'ALLOW' };
       const tracer = task.tracer;
       if (tracer === undefined) return skip(-ERRNO.ENOSYS);
       const stop = tracer({ msg: d.data, nr, pid: task.pid });
       if (stop.skip) return skip(stop.ret ?? -ERRNO.ENOSYS, { traced: true });
       // The tracer let it run: the filters run again (recheck_after_trace), TRACE now allows.
       const again = seccompDecide(task, data);
-      if (again.mode !== 'filter') return { ret: dispatch(task, nr, args), action: 'ALLOW', traced: true };
+      if (again.mode !== 'filter') return { ...run(task, nr, args), action: 'ALLOW', traced: true };
       return { ...filterOutcome(task, data, args, again, true), traced: true };
     }
     case 'USER_NOTIF': {
@@ -346,7 +361,7 @@ function filterOutcome(
       )
         return skip(-ERRNO.ENOSYS, { blocked: true, notified: id });
       if (flags & SECCOMP_USER_NOTIF_FLAG_CONTINUE)
-        return { ret: dispatch(task, nr, args), action: d.action, notified: id };
+        return { ...run(task, nr, args), action: d.action, notified: id };
       return skip(error ? error : val, { notified: id });
     }
     default: {

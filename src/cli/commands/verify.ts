@@ -36,8 +36,8 @@ Example:
 
 const LOG_SIZE = 1 << 20;
 
-/** Loads `insns` on `host` with a log; returns the fd (closed) or errno, and the log text. */
-function load(
+/** Loads `raw` instructions on `host` with a verifier log: the fd (closed again) or -errno, and the log. */
+export function loadWithLog(
   host: SyscallHost,
   raw: Uint8Array,
   type: number,
@@ -106,9 +106,9 @@ export const verifyCommand: Command = {
         throw e;
       }
     } else host = EmulatedHost.create({ seed: 1 });
-    let r: ReturnType<typeof load>;
+    let r: ReturnType<typeof loadWithLog>;
     try {
-      r = load(host, raw, type, level, p.values.get('license') ?? 'GPL');
+      r = loadWithLog(host, raw, type, level, p.values.get('license') ?? 'GPL');
     } finally {
       host.dispose?.();
     }

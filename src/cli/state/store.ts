@@ -38,9 +38,9 @@ export const STATE_VERSION = 1;
 const FILE = 'kernel.msgpack';
 const LOCK = 'lock';
 
-/** Where the state lives: `--state DIR`, else `BPFSIM_STATE`, else `./.bpfsim`; undefined with `--ephemeral`. */
+/** Where the state lives: `--state DIR`, else `BPFSIM_STATE`, else `./.bpfsim`; undefined with `--ephemeral` (or BPFSIM_EPHEMERAL=1, set by a global `--ephemeral`). */
 export function stateDir(io: CliIo, opts: { state?: string; ephemeral?: boolean }): string | undefined {
-  if (opts.ephemeral) return undefined;
+  if (opts.ephemeral || io.env.BPFSIM_EPHEMERAL === '1') return undefined;
   return resolve(io.cwd, opts.state ?? io.env.BPFSIM_STATE ?? '.bpfsim');
 }
 
