@@ -8,10 +8,16 @@
  * gives the same output byte for byte.
  */
 
+import type { MapTypeOps } from '../maps/ops.js';
+import { MAP_TYPES } from '../maps/registry.js';
+import { BPF_MAP_TYPE } from '../maps/uapi.js';
 import { Accounting, type KernelProfile, type UserStruct } from './accounting.js';
+import type { AuditStorage } from './audit/store.js';
 import { BpfFs } from './bpffs.js';
 import { VirtualClock } from './clock.js';
 import { type CapSpec, capSet } from './creds.js';
+import { auditLoggerExtension, bloomFilterExtension } from './ext/builtin.js';
+import { type ExtensionConstructor, ExtensionHost } from './ext/host.js';
 import { Idr } from './idr.js';
 import type { KMap, KProg } from './objects.js';
 import { Prandom } from './prandom.js';
@@ -38,6 +44,10 @@ export interface KernelOptions {
   verifier?: VerifierHook;
   /** The execution engine behind BPF_PROG_TEST_RUN; default the VM's JIT ({@link VmRunner}). */
   runner?: ProgRunner;
+  /** Storage for the built-in audit logger extension (a crash-safe store of every audit record). */
+  auditStorage?: AuditStorage;
+  /** More extensions, by name, started after the built-in ones in this order. */
+  extensions?: readonly (readonly [string, ExtensionConstructor])[];
 }
 
 /** How to create a task. */
@@ -75,9 +85,11 @@ export class Kernel {
   seccompActionsLogged: Set<string> = new Set(SECCOMP_LOG_NAMES);
   /** SECCOMP audit records emitted so far (kernel/auditsc.c `audit_seccomp`), oldest first. */
   readonly auditLog: SeccompAuditRecord[] = [];
-  /** Called with each audit record as it is emitted (audit sinks). */
-  readonly auditSinks: ((r: SeccompAuditRecord) => void)[] = [];
   private auditSerial = 0;
+  /** The map types BPF_MAP_CREATE knows (`bpf_map_types[]`): the core ones, then the extensions'. */
+  readonly mapTypes = new Map<number, MapTypeOps>();
+  /** The extension host: map types, audit sinks and cleanups registered by extensions. */
+  readonly extensions: ExtensionHost;
   private readonly users = new Map<number, UserStruct>();
   private nextPid = 1;
 
@@ -92,6 +104,14 @@ export class Kernel {
     this.sysctls = new Sysctls(opts.unprivilegedBpfDisabled ?? 2);
     this.verifier = opts.verifier ?? structuralCheck;
     this.runner = opts.runner ?? new VmRunner();
+    for (const [type, ops] of Object.entries(MAP_TYPES))
+      if (Number(type) !== BPF_MAP_TYPE.BLOOM_FILTER) this.mapTypes.set(Number(type), ops);
+    this.extensions = new ExtensionHost({ registerMapType: (type, ops) => this.mapTypes.set(type, ops) });
+    this.extensions.register('bloom-filter', bloomFilterExtension);
+    if (opts.auditStorage !== undefined)
+      this.extensions.register('audit-logger', auditLoggerExtension(opts.auditStorage));
+    for (const [name, ctor] of opts.extensions ?? []) this.extensions.register(name, ctor);
+    this.extensions.start();
   }
 
   /** Models `audit_log_start`..`audit_log_end` for a SECCOMP record: numbered, timed, kept, sent to sinks. */
@@ -102,7 +122,7 @@ export class Kernel {
     const serial = ++this.auditSerial;
     const r: SeccompAuditRecord = { timeNs, serial, ...make(timeNs, serial) };
     this.auditLog.push(r);
-    for (const sink of this.auditSinks) sink(r);
+    this.extensions.emit(r);
   }
 
   /** Models `find_user`/`alloc_uid`: the accounting record of `uid`. */

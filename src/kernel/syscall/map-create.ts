@@ -8,7 +8,6 @@
  * RLIMIT_MEMLOCK EPERM), `bpf_obj_name_cpy`, BTF fds, `excl_prog_hash`, id allocation and the new fd.
  */
 import type { MapAttr, MapEnv } from '../../maps/ops.js';
-import { mapTypeOps } from '../../maps/registry.js';
 import { BPF_MAP_TYPE } from '../../maps/uapi.js';
 import { ERRNO } from '../../uapi/errno.js';
 import type { BpfAttr } from '../attr/codec.js';
@@ -91,7 +90,7 @@ export function mapCreate(task: Task, attr: BpfAttr): number {
   // One NUMA node (0) is online.
   const numaNode = mapFlags & (1 << 2) ? attr.s32(A.numa_node) : -1;
   if (numaNode !== -1 && numaNode !== 0) return -ERRNO.EINVAL;
-  const ops = mapTypeOps(mapType);
+  const ops = task.kernel.mapTypes.get(mapType);
   if (!ops) return -ERRNO.EINVAL;
   const mattr: MapAttr = {
     mapType,
