@@ -25,7 +25,8 @@ import type { ProgRunner } from './prog-runner.js';
 import { SECCOMP_LOG_NAMES, type SeccompAuditRecord, SeccompNotifiers } from './seccomp-outcomes.js';
 import { Sysctls } from './sysctl.js';
 import { Task } from './task.js';
-import { structuralCheck, type VerifierHook } from './verifier-hook.js';
+import { fullVerifier } from './verifier-full.js';
+import type { VerifierHook } from './verifier-hook.js';
 import { VmRunner } from './vm-runner.js';
 
 /** Options of a simulated kernel. */
@@ -40,7 +41,7 @@ export interface KernelOptions {
   memoryLimit?: number;
   /** Initial `kernel/unprivileged_bpf_disabled`; default 2 (CONFIG_BPF_UNPRIV_DEFAULT_OFF). */
   unprivilegedBpfDisabled?: 0 | 1 | 2;
-  /** The verifier; default: the structural check. */
+  /** The verifier; default: the bpfsim verifier (structural passes and main pass). */
   verifier?: VerifierHook;
   /** The execution engine behind BPF_PROG_TEST_RUN; default the VM's JIT ({@link VmRunner}). */
   runner?: ProgRunner;
@@ -102,7 +103,7 @@ export class Kernel {
     this.prandom = new Prandom(opts.seed ?? 0);
     this.accounting = new Accounting(this.profile, opts.memoryLimit ?? Number.POSITIVE_INFINITY);
     this.sysctls = new Sysctls(opts.unprivilegedBpfDisabled ?? 2);
-    this.verifier = opts.verifier ?? structuralCheck;
+    this.verifier = opts.verifier ?? fullVerifier;
     this.runner = opts.runner ?? new VmRunner();
     for (const [type, ops] of Object.entries(MAP_TYPES))
       if (Number(type) !== BPF_MAP_TYPE.BLOOM_FILTER) this.mapTypes.set(Number(type), ops);

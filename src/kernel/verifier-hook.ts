@@ -20,6 +20,12 @@ export interface VerifierMapRef {
   /** The map object id (stable, printable). */
   readonly id: number;
   readonly map: MapInstance;
+  /** The map's name (`map->name`). */
+  readonly name?: string;
+  /** The map was frozen (`map->frozen`), or is read-only for programs. */
+  readonly frozen?: boolean;
+  /** For map-in-map types: the inner map template. */
+  readonly inner?: VerifierMapRef;
 }
 
 /** What the syscall layer hands to a verifier; models the inputs of `bpf_check`. */
@@ -97,7 +103,19 @@ function result(err: number, insnProcessed: number, fullyVerified: boolean): Ver
  * - `check_cfg`: `unreachable insn %d`, `jump into the middle of ldimm64 insn %d`,
  *   `back-edge from insn %d to %d` (unprivileged only)
  */
-export const structuralCheck: VerifierHook = (req) => {
+/** What the structural passes leave for the main pass, or the failure. */
+export type StructuralResult =
+  | VerifierResult
+  | {
+      /** Subprogram start insns, sorted, 0 first. */
+      readonly subprogStarts: number[];
+      /** Map-referencing ld_imm64 insns → map, value flag and direct value offset. */
+      readonly ldImmMaps: Map<number, { ref: VerifierMapRef; value: boolean; off: number }>;
+    };
+
+const ARRAY_MAP = 2;
+
+export function structuralPasses(req: VerifierRequest): StructuralResult {
   const { insns, log } = req;
   const n = insns.length;
   const at = (i: number): Insn => insns[i] as Insn;
@@ -116,6 +134,8 @@ export const structuralCheck: VerifierHook = (req) => {
     starts.add(t);
   }
   const sorted = [...starts].sort((a, b) => a - b);
+  if (log.level & 2) for (let s = 0; s < sorted.length; s++) log.write(`func#${s} @${sorted[s]}\n`);
+  const ldImmMaps = new Map<number, { ref: VerifierMapRef; value: boolean; off: number }>();
   // check_subprogs
   for (let s = 0; s < sorted.length; s++) {
     const start = sorted[s] as number;
@@ -173,6 +193,23 @@ export const structuralCheck: VerifierHook = (req) => {
       if (x.src === 1 || x.src === 2) log.write(`fd ${x.imm} is not pointing to valid bpf_map\n`);
       return result(ref, 0, false);
     }
+    const value = x.src === 2 || x.src === 6;
+    const off = value ? y.imm >>> 0 : 0;
+    if (value) {
+      if (off >= 1 << 29) {
+        log.write(`direct value offset of ${off} is not allowed\n`);
+        return result(-22, 0, false);
+      }
+      if (ref.map.mapType !== ARRAY_MAP) {
+        log.write('no direct value access support for this map type\n');
+        return result(-22, 0, false);
+      }
+      if (ref.map.maxEntries !== 1 || off >= ref.map.valueSize) {
+        log.write(`invalid access to map value pointer, value_size=${ref.map.valueSize} off=${off}\n`);
+        return result(ref.map.maxEntries !== 1 ? -524 : -22, 0, false);
+      }
+    }
+    ldImmMaps.set(i, { ref, value, off });
     i++;
   }
   // check_cfg
@@ -225,8 +262,15 @@ export const structuralCheck: VerifierHook = (req) => {
       i++;
     }
   }
+  return { subprogStarts: sorted, ldImmMaps };
+}
+
+/** The structural passes alone, as a hook: says in the log that nothing else was checked. */
+export const structuralCheck: VerifierHook = (req) => {
+  const r = structuralPasses(req);
+  if ('err' in r) return r;
   let count = 0;
-  for (let i = 0; i < n; i++, count++) if (at(i).code === LD_IMM64) i++;
-  log.write(`bpfsim: no verifier installed; ${count} insns checked structurally only\n`);
+  for (let i = 0; i < req.insns.length; i++, count++) if ((req.insns[i] as Insn).code === LD_IMM64) i++;
+  req.log.write(`bpfsim: no verifier installed; ${count} insns checked structurally only\n`);
   return result(0, count, false);
 };

@@ -13,6 +13,7 @@
  */
 import type { Insn } from '../isa/insn.js';
 import { ARENA_CHUNK_SPAN } from '../maps/arena.js';
+import { HashTab } from '../maps/hashtab.js';
 import type { MapProgRef } from '../maps/ops.js';
 import { ERRNO } from '../uapi/errno.js';
 import {
@@ -20,6 +21,7 @@ import {
   type HelperFn,
   loadProgram,
   type Program,
+  REGION_HI_BASE,
   type Region,
   runProgram,
   VmLoadError,
@@ -40,6 +42,12 @@ function setR0(r: Int32Array, v: bigint): void {
 const arg = (r: Int32Array, i: number): bigint =>
   (BigInt(r[2 * i + 1] as number) << 32n) | BigInt((r[2 * i] as number) >>> 0);
 
+/** Writes a small signed result (an errno or 0) into R0. */
+function setR0Int(r: Int32Array, v: number): void {
+  r[0] = v;
+  r[1] = v >> 31;
+}
+
 /** Runs programs on the VM's JIT (or interpreter). */
 export class VmRunner implements ProgRunner {
   constructor(private readonly engine: 'jit' | 'interp' = 'jit') {}
@@ -48,31 +56,58 @@ export class VmRunner implements ProgRunner {
     const space = new AddressSpace();
     // One small region per map is the map pointer (`struct bpf_map *`); value chunks get their own.
     const handles = new Map<number, Region>();
-    const byHi = new Map<number, KMap>();
-    const chunkRegions = new Map<string, Region>();
+    /** The map whose handle region is at each region slot (a map pointer's high half names it). */
+    const mapBySlot: (KMap | undefined)[] = [];
     const handleOf = (m: KMap): Region => {
       let r = handles.get(m.id);
       if (!r) {
         r = space.map(new Uint8Array(8), { name: `map:${m.name || m.id}`, writable: false });
         handles.set(m.id, r);
-        byHi.set(r.hi, m);
+        mapBySlot[r.slot] = m;
       }
       return r;
     };
+    /** Per map, the region of each value chunk, mapped on first use. */
+    const chunkRegions = new Map<KMap, (Region | undefined)[]>();
+    let lastMap: KMap | undefined;
+    let lastRegions: (Region | undefined)[] = [];
+    /** The region of chunk `c` of the map's arena, or undefined (no arena, or no such chunk yet). */
+    const chunkRegion = (m: KMap, c: number): Region | undefined => {
+      let rs = lastRegions;
+      if (m !== lastMap) {
+        let got = chunkRegions.get(m);
+        if (got === undefined) {
+          got = [];
+          chunkRegions.set(m, got);
+        }
+        rs = got;
+        lastMap = m;
+        lastRegions = got;
+      }
+      const r = rs[c];
+      if (r !== undefined) return r;
+      const bytes = m.impl.arena?.chunks[c];
+      if (!bytes) return undefined;
+      const region = space.map(bytes, { name: `map:${m.name || m.id}[${c}]` });
+      rs[c] = region;
+      return region;
+    };
     /** The address of arena location `loc` (chunk * 2^32 + offset) of a map. */
     const locAddr = (m: KMap, loc: number): bigint | undefined => {
-      const arena = m.impl.arena;
-      if (!arena) return undefined;
       const c = Math.floor(loc / ARENA_CHUNK_SPAN);
-      const key = `${m.id}:${c}`;
-      let r = chunkRegions.get(key);
-      if (!r) {
-        const bytes = arena.chunks[c];
-        if (!bytes) return undefined;
-        r = space.map(bytes, { name: `map:${m.name || m.id}[${c}]` });
-        chunkRegions.set(key, r);
+      const r = chunkRegion(m, c);
+      return r ? r.addr + BigInt(loc % ARENA_CHUNK_SPAN) : undefined;
+    };
+    /** Writes the address of byte `off` of value chunk `c` into R0 (NULL when there is none). */
+    const setValuePtr = (r: Int32Array, m: KMap, c: number, off: number): void => {
+      const region = chunkRegion(m, c);
+      if (region === undefined) {
+        r[0] = 0;
+        r[1] = 0;
+        return;
       }
-      return r.addr + BigInt(loc % ARENA_CHUNK_SPAN);
+      r[0] = off;
+      r[1] = region.hi | 0;
     };
     /** convert_pseudo_ld_imm64 + loading for the VM: map references become addresses in `space`. */
     const prepared = new Map<number, Program | string>();
@@ -82,8 +117,8 @@ export class VmRunner implements ProgRunner {
       const maps = new Map<number, KMap>();
       for (const m of kp.init.usedMaps) maps.set(m.id, m);
       const insns: Insn[] = kp.init.insns.map((x) => ({ ...x }));
-      if (!kp.init.fullyVerified && req.packetPointers)
-        convertPacketPointerLoads(insns, req.packetPointers, req.ctx.length);
+      // convert_ctx_accesses: context loads of data/data_end/data_meta read the kernel pointers
+      if (req.packetPointers) convertPacketPointerLoads(insns, req.packetPointers, req.ctx.length);
       let out: Program | string | undefined;
       for (const [pc, ref] of kp.init.mapRefs) {
         const m = maps.get(ref.mapId) ?? req.maps.get(ref.mapId);
@@ -132,37 +167,72 @@ export class VmRunner implements ProgRunner {
       dv.setBigUint64(req.ctx.length + 8, pktRegion.addr + BigInt(req.packet.length), true);
       dv.setBigUint64(req.ctx.length + 16, pktRegion.addr, true);
     }
-    const mapOf = (r: Int32Array, i: number): KMap | undefined => byHi.get((r[2 * i + 1] as number) >>> 0);
-    const keyAt = (p: bigint, size: number) => space.resolve(p, size, false);
+    // The map helpers read registers as halves and never allocate: the map by its handle's region
+    // slot, keys and values through cached byte views of the regions.
+    const mapOf = (r: Int32Array, i: number): KMap | undefined => {
+      const slot = ((r[2 * i + 1] as number) >>> 0) - REGION_HI_BASE;
+      return slot >= 0 && slot < mapBySlot.length ? mapBySlot[slot] : undefined;
+    };
+    const views: (Uint8Array | undefined)[] = [];
+    const viewOf: (DataView | undefined)[] = [];
+    /**
+     * The bytes of the region register `i` points into when `size` bytes fit there from its offset
+     * (AddressSpace.resolve without the allocations), else undefined.
+     */
+    const bytesAt = (r: Int32Array, i: number, size: number): Uint8Array | undefined => {
+      const slot = ((r[2 * i + 1] as number) >>> 0) - REGION_HI_BASE;
+      if (slot < 0 || slot >= space.rd.length) return undefined;
+      const dv = space.rd[slot];
+      if (dv === undefined) return undefined;
+      let bytes = views[slot];
+      if (viewOf[slot] !== dv || bytes === undefined) {
+        bytes = new Uint8Array(dv.buffer, dv.byteOffset, dv.byteLength);
+        views[slot] = bytes;
+        viewOf[slot] = dv;
+      }
+      return ((r[2 * i] as number) >>> 0) + size > bytes.length ? undefined : bytes;
+    };
     const helpers = new Map<number, HelperFn>([
       [
         1,
         (r) => {
           const m = mapOf(r, 1);
-          const k = m && keyAt(arg(r, 2), m.impl.keySize);
-          if (!m || !k || !m.impl.progLookup) return setR0(r, 0n);
-          const loc = m.impl.progLookup(k.bytes, k.offset, req.cpu);
-          setR0(r, loc < 0 ? 0n : (locAddr(m, loc) ?? 0n));
+          const impl = m?.impl;
+          const k = impl && bytesAt(r, 2, impl.keySize);
+          if (!m || !impl || !k || !impl.progLookup) return setR0Int(r, 0);
+          const keyOff = (r[4] as number) >>> 0;
+          if (impl instanceof HashTab) {
+            const off = impl.progLookupOffset(k, keyOff, req.cpu);
+            if (off < 0) return setR0Int(r, 0);
+            return setValuePtr(r, m, impl.valueChunk, off);
+          }
+          const loc = impl.progLookup(k, keyOff, req.cpu);
+          if (loc < 0) return setR0Int(r, 0);
+          const c = loc < ARENA_CHUNK_SPAN ? 0 : Math.floor(loc / ARENA_CHUNK_SPAN);
+          setValuePtr(r, m, c, loc - c * ARENA_CHUNK_SPAN);
         },
       ],
       [
         2,
         (r) => {
           const impl = mapOf(r, 1)?.impl;
-          const k = impl && keyAt(arg(r, 2), impl.keySize);
-          const v = impl && space.resolve(arg(r, 3), impl.valueSize, false);
-          if (!impl || !k || !v || !impl.progUpdate) return setR0(r, BigInt(-ERRNO.EINVAL));
-          const flags = Number(BigInt.asUintN(32, arg(r, 4)));
-          setR0(r, BigInt(impl.progUpdate(k.bytes, k.offset, v.bytes, v.offset, flags, req.cpu)));
+          const k = impl && bytesAt(r, 2, impl.keySize);
+          const v = impl && bytesAt(r, 3, impl.valueSize);
+          if (!impl || !k || !v || !impl.progUpdate) return setR0Int(r, -ERRNO.EINVAL);
+          // flags above 32 bits are invalid for every map: the ops see them as the all-ones word
+          const flags = r[9] === 0 ? (r[8] as number) >>> 0 : 0xffffffff;
+          const keyOff = (r[4] as number) >>> 0;
+          const valOff = (r[6] as number) >>> 0;
+          setR0Int(r, impl.progUpdate(k, keyOff, v, valOff, flags, req.cpu));
         },
       ],
       [
         3,
         (r) => {
           const impl = mapOf(r, 1)?.impl;
-          const k = impl && keyAt(arg(r, 2), impl.keySize);
-          if (!impl || !k || !impl.progDelete) return setR0(r, BigInt(-ERRNO.EINVAL));
-          setR0(r, BigInt(impl.progDelete(k.bytes, k.offset)));
+          const k = impl && bytesAt(r, 2, impl.keySize);
+          if (!impl || !k || !impl.progDelete) return setR0Int(r, -ERRNO.EINVAL);
+          setR0Int(r, impl.progDelete(k, (r[4] as number) >>> 0));
         },
       ],
       [

@@ -186,7 +186,26 @@ function isPointerValue(reg: RegState): boolean {
 }
 
 /**
- * Branch prediction: 1 taken, 0 not taken, -1 unknown. A non-NULL pointer compared with the
+ * Pointers that cannot be NULL: sockets, map values and keys, memory, map pointers (not ctx,
+ * stack or packet pointers, whose comparisons with 0 stay unpredicted). Models `reg_not_null`.
+ */
+export function regNotNull(reg: RegState): boolean {
+  if ((reg.type & TYPE_FLAG.PTR_MAYBE_NULL) !== 0) return false;
+  const t = reg.type & 0xff;
+  return (
+    t === REG_TYPE.PTR_TO_SOCKET ||
+    t === REG_TYPE.PTR_TO_TCP_SOCK ||
+    t === REG_TYPE.PTR_TO_MAP_VALUE ||
+    t === REG_TYPE.PTR_TO_MAP_KEY ||
+    t === REG_TYPE.PTR_TO_SOCK_COMMON ||
+    (t === REG_TYPE.PTR_TO_BTF_ID && (reg.type & TYPE_FLAG.PTR_TRUSTED) !== 0) ||
+    (t === REG_TYPE.PTR_TO_MEM && (reg.type & TYPE_FLAG.PTR_UNTRUSTED) === 0) ||
+    t === REG_TYPE.CONST_PTR_TO_MAP
+  );
+}
+
+/**
+ * Branch prediction: 1 taken, 0 not taken, -1 unknown. A pointer that cannot be NULL (`reg_not_null`) compared with the
  * constant 0 decides JEQ/JNE; otherwise pointers give -1. Packet-pointer comparisons
  * (`is_pkt_ptr_branch_taken`) belong to the packet-access code and are not modelled here.
  * Models `is_branch_taken`.
@@ -208,8 +227,7 @@ export function isBranchTaken(
     }
     // and ensure that reg2 is a constant
     if (!isRegConst(reg2, isJmp32)) return -1;
-    // reg_not_null: pointers without PTR_MAYBE_NULL (stack, ctx, packet, map value...) are non-NULL
-    if ((reg1.type & TYPE_FLAG.PTR_MAYBE_NULL) !== 0 || !isPointerValue(reg1)) return -1;
+    if (!regNotNull(reg1)) return -1;
     if (regConstValue(reg2, isJmp32) !== 0n) return -1;
     if (opcode === J.JEQ) return 0;
     if (opcode === J.JNE) return 1;

@@ -14,11 +14,22 @@ const file = (name: string, text: string) => {
 const run = (...argv: string[]) => runCli(argv, dir);
 
 describe('bpfsim verify', () => {
-  it('on the emulator: loads the program and says that it was checked structurally only', async () => {
+  it("on the emulator: prints bpfsim's verifier log in the kernel's format and the verdict", async () => {
     const r = await run('verify', file('ok.s', 'r0 = 0\nexit\n'));
     expect(r.status).toBe(0);
-    expect(r.out).toContain('checked structurally only');
-    expect(r.out).toMatch(/verdict: accept\n$/);
+    // as Linux: an accepted program's level-1 log keeps only the statistics
+    expect(r.out).toBe(
+      'processed 2 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0\n' +
+        'verdict: accept\n',
+    );
+    const l2 = await run('verify', file('ok.s', 'r0 = 0\nexit\n'), '--log-level', '2');
+    expect(l2.out).toContain(
+      '0: R1=ctx() R10=fp0\n0: (b7) r0 = 0                        ; R0=0\n1: (95) exit\n',
+    );
+    const uninit = await run('verify', file('uninit.s', 'r0 = r2\nexit\n'));
+    expect(uninit).toMatchObject({ status: 1 });
+    expect(uninit.out).toContain('0: (bf) r0 = r2\nR2 !read_ok\n');
+    expect(uninit.out).toMatch(/verdict: reject \(EACCES\)\n$/);
     const bad = await run('verify', file('bad.s', 'r0 = 0\n'));
     expect(bad).toMatchObject({ status: 1 });
     expect(bad.out).toContain('last insn is not an exit or jmp');

@@ -1,10 +1,11 @@
 /**
- * The default verifier hook: the structural passes of verifier.c with the kernel's messages. The
+ * The structural passes of verifier.c (the first part of the default verifier hook) with the kernel's messages. The
  * expected lines are those the 6.18 kernel printed (kernel-facts.md, basic.out.jsonl).
  */
 import { describe, expect, it } from 'vitest';
 import { encodeRaw, insn } from '../../src/isa/insn.js';
 import { BpfError } from '../../src/kernel/errors.js';
+import { structuralCheck } from '../../src/kernel/verifier-hook.js';
 import { setup } from './helpers.js';
 
 function loadErr(insns: ReturnType<typeof insn>[], bpfCap = true): { errno: number; log: string } {
@@ -24,7 +25,7 @@ const MOV0 = insn(0xb7, 0, 0, 0, 0);
 const SUMMARY =
   'processed 0 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0\n';
 
-describe('structural check (default verifier hook)', () => {
+describe('structural passes (first part of the default verifier hook)', () => {
   it('matches the kernel’s messages and errnos', () => {
     expect(loadErr([MOV0])).toEqual({ errno: 22, log: `last insn is not an exit or jmp\n${SUMMARY}` });
     expect(loadErr([insn(0x05, 0, 0, 5, 0), EXIT])).toEqual({
@@ -51,10 +52,16 @@ describe('structural check (default verifier hook)', () => {
     expect(loadErr(loop, false).log).toBe(`back-edge from insn 2 to 1\n${SUMMARY}`);
     expect(loadErr(loop, true).errno).toBe(0);
   });
-  it('says that the program was only checked structurally', () => {
+  it('is followed by the main pass: the default hook is the full verifier', () => {
     const { task } = setup();
+    const p = task.loadProgram({ type: 'socket_filter', insns: encodeRaw([MOV0, EXIT]), logLevel: 2 });
+    expect(p.log).not.toContain('checked structurally only');
+    expect(p.log).toContain('1: (95) exit\n');
+    expect(p.verifiedInsns).toBe(2);
+  });
+  it('alone (structuralCheck as the hook) says that the program was only checked structurally', () => {
+    const { task } = setup({ verifier: structuralCheck });
     const p = task.loadProgram({ type: 'socket_filter', insns: encodeRaw([MOV0, EXIT]), logLevel: 1 });
     expect(p.log).toContain('checked structurally only');
-    expect(p.verifiedInsns).toBe(2);
   });
 });

@@ -77,13 +77,16 @@ describe('opcode helpers (flip_opcode, rev_opcode)', () => {
 });
 
 describe('pointers', () => {
-  it('a non-NULL pointer compared with 0 decides JEQ/JNE; a maybe-NULL one does not', () => {
-    const fp = pointerReg(REG_TYPE.PTR_TO_STACK);
-    expect(isBranchTaken(fp, scalarConst(0n), J.JEQ, false)).toBe(0);
-    expect(isBranchTaken(scalarConst(0n), fp, J.JNE, false)).toBe(1);
-    expect(isBranchTaken(fp, scalarConst(1n), J.JEQ, false)).toBe(-1);
+  it('a pointer that cannot be NULL compared with 0 decides JEQ/JNE; maybe-NULL, ctx and stack do not', () => {
+    const mv = pointerReg(REG_TYPE.PTR_TO_MAP_VALUE);
+    expect(isBranchTaken(mv, scalarConst(0n), J.JEQ, false)).toBe(0);
+    expect(isBranchTaken(scalarConst(0n), mv, J.JNE, false)).toBe(1);
+    expect(isBranchTaken(mv, scalarConst(1n), J.JEQ, false)).toBe(-1);
     const orNull = pointerReg(REG_TYPE_OR_NULL.PTR_TO_MAP_VALUE_OR_NULL);
     expect(isBranchTaken(orNull, scalarConst(0n), J.JEQ, false)).toBe(-1);
+    // reg_not_null: ctx and stack pointers are not known non-NULL (selftest "calls: ambiguous return value")
+    expect(isBranchTaken(pointerReg(REG_TYPE.PTR_TO_CTX), scalarConst(0n), J.JEQ, false)).toBe(-1);
+    expect(isBranchTaken(pointerReg(REG_TYPE.PTR_TO_STACK), scalarConst(0n), J.JNE, false)).toBe(-1);
   });
 
   it('reg_set_min_max leaves pointers untouched', () => {

@@ -23,9 +23,9 @@ shows them.
 
   --type TYPE       program type (default socket_filter): xdp, sched_cls, kprobe, ...
   --log-level N     BPF_LOG_LEVEL: 1 (default), 2 (every instruction's state), 4 (statistics)
-  --backend B       emulator (default): bpfsim's kernel. Until bpfsim's verifier lands it checks
-                    programs structurally only, and its log says so. kernel: this machine's real
-                    kernel (Linux, root), i.e. the log of Linux's own verifier.
+  --backend B       emulator (default): bpfsim's verifier, which prints the kernel's log format.
+                    kernel: this machine's real kernel (Linux, root), i.e. the log of Linux's own
+                    verifier, to compare with.
   --license L       license string (default GPL)
   -j, --json        {"verdict": "accept"|"reject", "errno", "log", "verified_insns"}
 

@@ -169,7 +169,7 @@ export function progLoad(task: Task, attr: BpfAttr, uattr: number, uattrSize: nu
       m.inc();
       used.set(m.id, m);
     }
-    return { id: m.id, map: m.impl };
+    return { id: m.id, map: m.impl, name: m.name, frozen: m.frozen };
   };
   const releaseMaps = (): void => {
     for (const m of used.values()) m.put();

@@ -35,9 +35,9 @@ export interface CorpusReport {
   perCategory: Map<string, { runnable: number; agree: number }>;
 }
 
-/** Whether the case can run here: the kernel did not skip it and it needs no maps (not yet modelled). */
+/** Whether the case can run here: the kernel did not skip it (maps are created by the loader). */
 export function isRunnable(c: CorpusCase): boolean {
-  return c.kernel_6_18.verdict !== 'skipped' && c.maps.length === 0;
+  return c.kernel_6_18.verdict !== 'skipped';
 }
 
 /** Compares `outcomes` (same order as the runnable `cases`) with the kernel's answers. */

@@ -1,0 +1,520 @@
+/**
+ * @fileoverview ALU instructions: operand checks, MOV, scalar arithmetic and pointer arithmetic.
+ *
+ * Models `check_alu_op`, `adjust_reg_min_max_vals`, `adjust_ptr_min_max_vals`,
+ * `check_reg_sane_offset` and `reg_bounds_sanity_check` of kernel/bpf/verifier.c (Linux 6.18),
+ * privileged semantics (no Spectre sanitation of unprivileged loads).
+ */
+import type { Insn } from '../../isa/insn.js';
+import { ERRNO as E } from '../../uapi/errno.js';
+import {
+  coerceRegToSizeSx,
+  coerceSubregToSizeSx,
+  markReg32Unbounded,
+  markRegKnown,
+  markRegKnownBounds,
+  markRegUnbounded,
+  regBoundsSanityCheck,
+  regBoundsSync,
+  S64_MAX,
+  S64_MIN,
+  U64_MAX,
+  zext32To64,
+} from '../bounds.js';
+import { assignScalarIdBeforeMov, trackLinkedConstDelta } from '../linked-regs.js';
+import { regTypeStr, tnumStrn } from '../print-state.js';
+import { baseType, copyRegState, newRegState, REG_TYPE, type RegState } from '../reg-state.js';
+import { adjustScalarMinMaxVals } from '../scalar-alu.js';
+import { tnumAdd, tnumIsConst, tnumSub } from '../tnum.js';
+import { BPF_MAX_VAR_OFF, type VerifierEnv } from './env.js';
+import { checkRegArg, isPointerValue, markUnknown, REG_ARG, regIsPktPointer, typeMayBeNull } from './regs.js';
+
+const ALU64 = 0x07;
+const OP = {
+  ADD: 0x00,
+  SUB: 0x10,
+  MUL: 0x20,
+  DIV: 0x30,
+  OR: 0x40,
+  AND: 0x50,
+  LSH: 0x60,
+  RSH: 0x70,
+  NEG: 0x80,
+  MOD: 0x90,
+  XOR: 0xa0,
+  MOV: 0xb0,
+  ARSH: 0xc0,
+  END: 0xd0,
+} as const;
+const SRC_X = 0x08;
+const BPF_ADDR_SPACE_CAST = 1;
+const BPF_F_TEST_REG_INVARIANTS = 1 << 7;
+
+/** Models `bpf_alu_string` (kernel/bpf/disasm.c). */
+export const BPF_ALU_STRING = [
+  '+=',
+  '-=',
+  '*=',
+  '/=',
+  '|=',
+  '&=',
+  '<<=',
+  '>>=',
+  'neg',
+  '%=',
+  '^=',
+  '=',
+  's>>=',
+  'endian',
+] as const;
+
+/** Models `reg_bounds_sanity_check`: invariant violations leave the register unbounded. */
+export function regBoundsSanity(env: VerifierEnv, reg: RegState, ctx: string): void {
+  if (reg.type !== REG_TYPE.SCALAR_VALUE) return;
+  if (reg.varOff.mask === 0n && reg.smin === reg.smax && reg.umin === reg.umax) return;
+  const msg = regBoundsSanityCheck(reg, ctx);
+  if (msg === undefined) return;
+  if (env.input.progFlags & BPF_F_TEST_REG_INVARIANTS)
+    env.fail(E.EFAULT, `verifier bug: REG INVARIANTS VIOLATION (${ctx}): ${msg}\n`);
+  markRegUnbounded(reg);
+}
+
+/** Models `check_alu_op`. */
+export function checkAluOp(env: VerifierEnv, insn: Insn): void {
+  const op = insn.code & 0xf0;
+  const is64 = (insn.code & 7) === ALU64;
+  const srcX = (insn.code & SRC_X) !== 0;
+  const regs = env.regs();
+  if (op === OP.END || op === OP.NEG) {
+    if (op === OP.NEG) {
+      if (srcX || insn.src !== 0 || insn.off !== 0 || insn.imm !== 0)
+        env.fail(E.EINVAL, 'BPF_NEG uses reserved fields\n');
+    } else if (
+      insn.src !== 0 ||
+      insn.off !== 0 ||
+      (insn.imm !== 16 && insn.imm !== 32 && insn.imm !== 64) ||
+      (is64 && srcX)
+    ) {
+      env.fail(E.EINVAL, 'BPF_END uses reserved fields\n');
+    }
+    checkRegArg(env, insn.dst, REG_ARG.SRC_OP);
+    if (isPointerValue(env, insn.dst)) env.fail(E.EACCES, `R${insn.dst} pointer arithmetic prohibited\n`);
+    const dst = regs[insn.dst] as RegState;
+    if (op === OP.NEG && dst.type === REG_TYPE.SCALAR_VALUE) {
+      checkRegArg(env, insn.dst, REG_ARG.DST_OP_NO_MARK);
+      adjustScalarMinMaxVals(insn.code, dst, copyRegState(newRegState(), dst), insn.imm);
+    } else if (op === OP.END && dst.type === REG_TYPE.SCALAR_VALUE) {
+      checkRegArg(env, insn.dst, REG_ARG.DST_OP_NO_MARK);
+      adjustScalarMinMaxVals(insn.code, dst, dst, insn.imm);
+      dst.id = 0;
+    } else {
+      checkRegArg(env, insn.dst, REG_ARG.DST_OP);
+    }
+  } else if (op === OP.MOV) {
+    if (srcX) {
+      if (!is64) {
+        if ((insn.off !== 0 && insn.off !== 8 && insn.off !== 16) || insn.imm)
+          env.fail(E.EINVAL, 'BPF_MOV uses reserved fields\n');
+      } else if (insn.off === BPF_ADDR_SPACE_CAST) {
+        if (insn.imm !== 1 && insn.imm !== 1 << 16)
+          env.fail(E.EINVAL, 'addr_space_cast insn can only convert between address space 1 and 0\n');
+        env.fail(
+          E.EINVAL,
+          'addr_space_cast insn can only be used in a program that has an associated arena\n',
+        );
+      } else if ((insn.off !== 0 && insn.off !== 8 && insn.off !== 16 && insn.off !== 32) || insn.imm) {
+        env.fail(E.EINVAL, 'BPF_MOV uses reserved fields\n');
+      }
+      checkRegArg(env, insn.src, REG_ARG.SRC_OP);
+    } else if (insn.src !== 0 || insn.off !== 0) {
+      env.fail(E.EINVAL, 'BPF_MOV uses reserved fields\n');
+    }
+    checkRegArg(env, insn.dst, REG_ARG.DST_OP_NO_MARK);
+    const dst = regs[insn.dst] as RegState;
+    if (srcX) {
+      const src = regs[insn.src] as RegState;
+      if (is64) {
+        if (insn.off === 0) {
+          assignScalarIdBeforeMov(src, env.idGen);
+          copyRegState(dst, src);
+        } else if (isPointerValue(env, insn.src)) {
+          env.fail(E.EACCES, `R${insn.src} sign-extension part of pointer\n`);
+        } else if (src.type === REG_TYPE.SCALAR_VALUE) {
+          const noSext = src.umax < 1n << BigInt(insn.off - 1);
+          if (noSext) assignScalarIdBeforeMov(src, env.idGen);
+          copyRegState(dst, src);
+          if (!noSext) dst.id = 0;
+          coerceRegToSizeSx(dst, insn.off >> 3);
+        } else {
+          markUnknown(env, dst);
+        }
+      } else {
+        if (isPointerValue(env, insn.src)) env.fail(E.EACCES, `R${insn.src} partial copy of pointer\n`);
+        if (src.type === REG_TYPE.SCALAR_VALUE) {
+          if (insn.off === 0) {
+            const isU32 = src.umax <= 0xffff_ffffn;
+            if (isU32) assignScalarIdBeforeMov(src, env.idGen);
+            copyRegState(dst, src);
+            if (!isU32) dst.id = 0;
+          } else {
+            const noSext = src.umax < 1n << BigInt(insn.off - 1);
+            if (noSext) assignScalarIdBeforeMov(src, env.idGen);
+            copyRegState(dst, src);
+            if (!noSext) dst.id = 0;
+            coerceSubregToSizeSx(dst, insn.off >> 3);
+          }
+        } else {
+          markUnknown(env, dst);
+        }
+        zext32To64(dst);
+        regBoundsSync(dst);
+      }
+    } else {
+      markUnknown(env, dst);
+      dst.type = REG_TYPE.SCALAR_VALUE;
+      markRegKnown(dst, is64 ? BigInt(insn.imm) : BigInt(insn.imm >>> 0));
+    }
+  } else if (op > OP.END) {
+    env.fail(E.EINVAL, `invalid BPF_ALU opcode ${(op >> 4).toString(16)}\n`);
+  } else {
+    const offOk = insn.off === 0 || (insn.off === 1 && (op === OP.MOD || op === OP.DIV));
+    if (srcX) {
+      if (insn.imm !== 0 || !offOk) env.fail(E.EINVAL, 'BPF_ALU uses reserved fields\n');
+      checkRegArg(env, insn.src, REG_ARG.SRC_OP);
+    } else if (insn.src !== 0 || !offOk) {
+      env.fail(E.EINVAL, 'BPF_ALU uses reserved fields\n');
+    }
+    checkRegArg(env, insn.dst, REG_ARG.SRC_OP);
+    if ((op === OP.MOD || op === OP.DIV) && !srcX && insn.imm === 0) env.fail(E.EINVAL, 'div by zero\n');
+    if ((op === OP.LSH || op === OP.RSH || op === OP.ARSH) && !srcX) {
+      const size = is64 ? 64 : 32;
+      if (insn.imm < 0 || insn.imm >= size) env.fail(E.EINVAL, `invalid shift ${insn.imm}\n`);
+    }
+    checkRegArg(env, insn.dst, REG_ARG.DST_OP_NO_MARK);
+    adjustRegMinMaxVals(env, insn);
+  }
+  regBoundsSanity(env, regs[insn.dst] as RegState, 'alu');
+}
+
+/** Models `adjust_reg_min_max_vals`. */
+function adjustRegMinMaxVals(env: VerifierEnv, insn: Insn): void {
+  const regs = env.regs();
+  const dst = regs[insn.dst] as RegState;
+  const op = insn.code & 0xf0;
+  let src: RegState;
+  const ptrReg = dst.type !== REG_TYPE.SCALAR_VALUE ? dst : null;
+  if (insn.code & SRC_X) {
+    src = regs[insn.src] as RegState;
+    if (src.type !== REG_TYPE.SCALAR_VALUE) {
+      if (dst.type !== REG_TYPE.SCALAR_VALUE) {
+        if (op === OP.SUB && env.allowPtrLeaks) {
+          markUnknown(env, dst);
+          return;
+        }
+        env.fail(E.EACCES, `R${insn.dst} pointer ${BPF_ALU_STRING[op >> 4]} pointer prohibited\n`);
+      }
+      // scalar += pointer
+      adjustPtrMinMaxVals(env, insn, src, dst);
+      return;
+    }
+    if (ptrReg) {
+      adjustPtrMinMaxVals(env, insn, ptrReg, src);
+      return;
+    }
+  } else {
+    src = env.fakeReg;
+    markRegKnown(src, BigInt(insn.imm));
+    src.type = REG_TYPE.SCALAR_VALUE;
+    if (ptrReg) {
+      adjustPtrMinMaxVals(env, insn, ptrReg, src);
+      return;
+    }
+  }
+  const umaxBefore = dst.umax;
+  if (dst.varOff.mask === 0n && src.varOff.mask === 0n && constAlu(insn.code, dst, src.varOff.value)) {
+    trackLinkedConstDelta(insn.code, dst, src, umaxBefore, env.bpfCapable);
+    return;
+  }
+  const srcCopy = src === dst ? copyRegState(newRegState(), src) : src;
+  let forked: RegState | null = null;
+  adjustScalarMinMaxVals(insn.code, dst, srcCopy, insn.imm, (b) => {
+    forked = b;
+  });
+  if (forked !== null) pushForkedScalar(env, insn.dst, forked);
+  trackLinkedConstDelta(insn.code, dst, srcCopy, umaxBefore, env.bpfCapable);
+}
+
+const M64 = (1n << 64n) - 1n;
+
+/**
+ * Both operands known: the result is the constant the kernel's range arithmetic arrives at (tnum and
+ * bounds of two constants collapse to the exact value). A fast path of `adjust_scalar_min_max_vals`
+ * for the ops whose ranges it computes; false for the others (DIV, MOD, out-of-range shifts).
+ */
+function constAlu(code: number, dst: RegState, b: bigint): boolean {
+  const op = code & 0xf0;
+  const is64 = (code & 7) === ALU64;
+  const a = dst.varOff.value;
+  const width = is64 ? 64n : 32n;
+  const mask = is64 ? M64 : 0xffff_ffffn;
+  const x = a & mask;
+  const y = b & mask;
+  let r: bigint;
+  switch (op) {
+    case OP.ADD:
+      r = x + y;
+      break;
+    case OP.SUB:
+      r = x - y;
+      break;
+    case OP.MUL:
+      r = x * y;
+      break;
+    case OP.AND:
+      r = x & y;
+      break;
+    case OP.OR:
+      r = x | y;
+      break;
+    case OP.XOR:
+      r = x ^ y;
+      break;
+    case OP.LSH:
+      if (y >= width) return false;
+      r = x << y;
+      break;
+    case OP.RSH:
+      if (y >= width) return false;
+      r = x >> y;
+      break;
+    case OP.ARSH:
+      if (y >= width) return false;
+      r = (is64 ? BigInt.asIntN(64, x) : BigInt.asIntN(32, x)) >> y;
+      break;
+    default:
+      return false;
+  }
+  markRegKnownBounds(dst, r & mask);
+  return true;
+}
+
+/** The branch `maybe_fork_scalars` pushes: the same insn's successor with dst = 0. */
+function pushForkedScalar(env: VerifierEnv, regno: number, branchDst: RegState): void {
+  const st = env.pushStack(env.insnIdx + 1, env.insnIdx);
+  const f = st.frames[st.curframe];
+  if (f) copyRegState(f.regs[regno] as RegState, branchDst);
+}
+
+/** Models `check_reg_sane_offset`. */
+function checkRegSaneOffset(env: VerifierEnv, reg: RegState, type: number): boolean {
+  const known = tnumIsConst(reg.varOff);
+  const val = BigInt.asIntN(64, reg.varOff.value);
+  const t = regTypeStr(type);
+  if (known && (val >= BigInt(BPF_MAX_VAR_OFF) || val <= -BigInt(BPF_MAX_VAR_OFF))) {
+    env.verbose(`math between ${t} pointer and ${val} is not allowed\n`);
+    return false;
+  }
+  if (reg.off >= BPF_MAX_VAR_OFF || reg.off <= -BPF_MAX_VAR_OFF) {
+    env.verbose(`${t} pointer offset ${reg.off} is not allowed\n`);
+    return false;
+  }
+  if (reg.smin === S64_MIN) {
+    env.verbose(`math between ${t} pointer and register with unbounded min value is not allowed\n`);
+    return false;
+  }
+  if (reg.smin >= BigInt(BPF_MAX_VAR_OFF) || reg.smin <= -BigInt(BPF_MAX_VAR_OFF)) {
+    env.verbose(`value ${reg.smin} makes ${t} pointer be out of bounds\n`);
+    return false;
+  }
+  return true;
+}
+
+const fitsS32 = (v: bigint): boolean => v === BigInt.asIntN(32, v);
+
+/** Models `adjust_ptr_min_max_vals`: `ptr op scalar` (or `scalar += ptr`) into insn.dst. */
+function adjustPtrMinMaxVals(env: VerifierEnv, insn: Insn, ptrIn: RegState, offIn: RegState): void {
+  const regs = env.regs();
+  const dstno = insn.dst;
+  const dst = regs[dstno] as RegState;
+  const op = insn.code & 0xf0;
+  // work on copies: dst may alias either operand
+  const ptr = copyRegState(newRegState(), ptrIn);
+  const offReg = copyRegState(newRegState(), offIn);
+  const offIsDst = offIn === dst;
+  const known = tnumIsConst(offReg.varOff);
+  const { smin: sminVal, smax: smaxVal, umin: uminVal, umax: umaxVal } = offReg;
+  if ((insn.code & 7) !== ALU64) {
+    if (op === OP.SUB && env.allowPtrLeaks) {
+      markUnknown(env, dst);
+      return;
+    }
+    env.fail(E.EACCES, `R${dstno} 32-bit pointer arithmetic prohibited\n`);
+  }
+  if (typeMayBeNull(ptr.type))
+    env.fail(
+      E.EACCES,
+      `R${dstno} pointer arithmetic on ${regTypeStr(ptr.type)} prohibited, null-check it first\n`,
+    );
+  switch (baseType(ptr.type)) {
+    case REG_TYPE.PTR_TO_CTX:
+    case REG_TYPE.PTR_TO_MAP_VALUE:
+    case REG_TYPE.PTR_TO_MAP_KEY:
+    case REG_TYPE.PTR_TO_STACK:
+    case REG_TYPE.PTR_TO_PACKET_META:
+    case REG_TYPE.PTR_TO_PACKET:
+    case REG_TYPE.PTR_TO_TP_BUFFER:
+    case REG_TYPE.PTR_TO_BTF_ID:
+    case REG_TYPE.PTR_TO_MEM:
+    case REG_TYPE.PTR_TO_BUF:
+    case REG_TYPE.PTR_TO_FUNC:
+    case REG_TYPE.CONST_PTR_TO_DYNPTR:
+      break;
+    case REG_TYPE.PTR_TO_FLOW_KEYS:
+      if (known) break;
+      env.fail(E.EACCES, `R${dstno} pointer arithmetic on ${regTypeStr(ptr.type)} prohibited\n`);
+      break;
+    case REG_TYPE.CONST_PTR_TO_MAP:
+      if (known && sminVal === 0n && op === OP.ADD) break;
+      env.fail(E.EACCES, `R${dstno} pointer arithmetic on ${regTypeStr(ptr.type)} prohibited\n`);
+      break;
+    default:
+      env.fail(E.EACCES, `R${dstno} pointer arithmetic on ${regTypeStr(ptr.type)} prohibited\n`);
+  }
+  if ((known && (sminVal !== smaxVal || uminVal !== umaxVal)) || sminVal > smaxVal || uminVal > umaxVal) {
+    markUnknown(env, dst);
+    return;
+  }
+  // In case of 'scalar += pointer', dst inherits pointer type and id.
+  dst.type = ptr.type;
+  dst.id = ptr.id;
+  if (!checkRegSaneOffset(env, offReg, ptr.type) || !checkRegSaneOffset(env, ptr, ptr.type))
+    env.fail(E.EINVAL);
+  markReg32Unbounded(dst);
+  const inherit = (): void => {
+    dst.map = ptr.map;
+    dst.range = ptr.range;
+    dst.memSize = ptr.memSize;
+    dst.btfName = ptr.btfName;
+    dst.frameno = ptr.frameno;
+    dst.refObjId = ptr.refObjId;
+  };
+  switch (op) {
+    case OP.ADD: {
+      const noff = BigInt(ptr.off) + sminVal;
+      if (known && fitsS32(noff)) {
+        dst.smin = ptr.smin;
+        dst.smax = ptr.smax;
+        dst.umin = ptr.umin;
+        dst.umax = ptr.umax;
+        dst.varOff = ptr.varOff;
+        dst.off = Number(noff);
+        inherit();
+        break;
+      }
+      const smin = ptr.smin + sminVal;
+      const smax = ptr.smax + smaxVal;
+      if (smin < S64_MIN || smin > S64_MAX || smax < S64_MIN || smax > S64_MAX) {
+        dst.smin = S64_MIN;
+        dst.smax = S64_MAX;
+      } else {
+        dst.smin = smin;
+        dst.smax = smax;
+      }
+      const umin = ptr.umin + uminVal;
+      const umax = ptr.umax + umaxVal;
+      if (umin > U64_MAX || umax > U64_MAX) {
+        dst.umin = 0n;
+        dst.umax = U64_MAX;
+      } else {
+        dst.umin = umin;
+        dst.umax = umax;
+      }
+      dst.varOff = tnumAdd(ptr.varOff, offReg.varOff);
+      dst.off = ptr.off;
+      inherit();
+      if (regIsPktPointer(ptr)) {
+        dst.id = ++env.idGen.value;
+        dst.range = 0;
+      }
+      break;
+    }
+    case OP.SUB: {
+      if (offIsDst) env.fail(E.EACCES, `R${dstno} tried to subtract pointer from scalar\n`);
+      if (ptr.type === REG_TYPE.PTR_TO_STACK)
+        env.fail(E.EACCES, `R${dstno} subtraction from stack pointer prohibited\n`);
+      const noff = BigInt(ptr.off) - sminVal;
+      if (known && fitsS32(noff)) {
+        dst.smin = ptr.smin;
+        dst.smax = ptr.smax;
+        dst.umin = ptr.umin;
+        dst.umax = ptr.umax;
+        dst.varOff = ptr.varOff;
+        dst.id = ptr.id;
+        dst.off = Number(noff);
+        inherit();
+        break;
+      }
+      const smin = ptr.smin - smaxVal;
+      const smax = ptr.smax - sminVal;
+      if (smin < S64_MIN || smin > S64_MAX || smax < S64_MIN || smax > S64_MAX) {
+        dst.smin = S64_MIN;
+        dst.smax = S64_MAX;
+      } else {
+        dst.smin = smin;
+        dst.smax = smax;
+      }
+      if (ptr.umin < umaxVal) {
+        dst.umin = 0n;
+        dst.umax = U64_MAX;
+      } else {
+        dst.umin = ptr.umin - umaxVal;
+        dst.umax = ptr.umax - uminVal;
+      }
+      dst.varOff = tnumSub(ptr.varOff, offReg.varOff);
+      dst.off = ptr.off;
+      inherit();
+      if (regIsPktPointer(ptr)) {
+        dst.id = ++env.idGen.value;
+        if (sminVal < 0n) dst.range = 0;
+      }
+      break;
+    }
+    case OP.AND:
+    case OP.OR:
+    case OP.XOR:
+      env.fail(E.EACCES, `R${dstno} bitwise operator ${BPF_ALU_STRING[op >> 4]} on pointer prohibited\n`);
+      break;
+    default:
+      env.fail(
+        E.EACCES,
+        `R${dstno} pointer arithmetic with ${BPF_ALU_STRING[op >> 4]} operator prohibited\n`,
+      );
+  }
+  if (!checkRegSaneOffset(env, dst, ptr.type)) env.fail(E.EINVAL);
+  regBoundsSync(dst);
+  if (!env.bypassSpecV1) sanitizeCheckBounds(env, dstno, dst);
+}
+
+/** Models `sanitize_check_bounds` (unprivileged loads): stack and map value pointers stay in bounds. */
+function sanitizeCheckBounds(env: VerifierEnv, regno: number, dst: RegState): void {
+  if (dst.type === REG_TYPE.PTR_TO_STACK) {
+    if (!tnumIsConst(dst.varOff)) {
+      env.fail(
+        E.EACCES,
+        `R${regno} variable stack access prohibited for !root, var_off=${tnumStrn(dst.varOff)} off=${dst.off}\n`,
+      );
+    }
+    const off = dst.off + Number(BigInt.asIntN(64, dst.varOff.value));
+    if (off >= 0 || off < -512)
+      env.fail(E.EACCES, `R${regno} stack pointer arithmetic goes out of range, prohibited for !root\n`);
+  } else if (dst.type === REG_TYPE.PTR_TO_MAP_VALUE) {
+    const vs = dst.map?.valueSize ?? 0;
+    const lo = dst.smin + BigInt(dst.off);
+    const hi = dst.umax + BigInt(dst.off);
+    if (lo < 0n || hi > BigInt(vs))
+      env.fail(
+        E.EACCES,
+        `R${regno} pointer arithmetic of map value goes out of range, prohibited for !root\n`,
+      );
+  }
+}

@@ -1,0 +1,229 @@
+/**
+ * @fileoverview The verifier environment of one load: instruction aux data, the DFS stack of
+ * pending branches, the explored-states lists, counters, id generator, scratch marks and the log
+ * helpers (`verbose`, `print_verifier_state`, `print_insn_state`).
+ *
+ * Models `struct bpf_verifier_env` (include/linux/bpf_verifier.h) and the log helpers of
+ * kernel/bpf/verifier.c and kernel/bpf/log.c (Linux 6.18).
+ */
+import type { Insn } from '../../isa/insn.js';
+import type { IdGen } from '../linked-regs.js';
+import { verifierStateStr } from '../print-state.js';
+import { newRegState, type RegState } from '../reg-state.js';
+import type { VerifierInput, VerifierMapInfo } from './input.js';
+import { cloneVerifierState, curFrame, type FuncState, MAX_BPF_REG, type VerifierState } from './state.js';
+
+/** Per-instruction data. Models `struct bpf_insn_aux_data`. */
+export interface InsnAux {
+  /** Pointer type the insn dereferenced first (`ptr_type`), -1 while unset. */
+  ptrType: number;
+  seen: boolean;
+  prunePoint: boolean;
+  jmpPoint: boolean;
+  /** Registers live before the insn (bit i = Ri). */
+  liveRegsBefore: number;
+  /** Map of a tail_call / map helper seen at this insn (`map_ptr_state`). */
+  mapPtr: VerifierMapInfo | null;
+}
+
+/** A branch waiting to be explored. Models `struct bpf_verifier_stack_elem`. */
+export interface StackElem {
+  st: VerifierState;
+  insnIdx: number;
+  prevInsnIdx: number;
+  logPos: number;
+}
+
+/** Models `BPF_COMPLEXITY_LIMIT_INSNS`. */
+export const BPF_COMPLEXITY_LIMIT_INSNS = 1_000_000;
+/** Models `BPF_COMPLEXITY_LIMIT_JMP_SEQ`. */
+export const BPF_COMPLEXITY_LIMIT_JMP_SEQ = 8192;
+/** Models `BPF_COMPLEXITY_LIMIT_STATES`. */
+export const BPF_COMPLEXITY_LIMIT_STATES = 64;
+/** Models `BPF_MAX_VAR_OFF`. */
+export const BPF_MAX_VAR_OFF = 1 << 29;
+/** Models `BPF_MAX_VAR_SIZ`. */
+export const BPF_MAX_VAR_SIZ = 1 << 29;
+
+const BPF_F_STRICT_ALIGNMENT = 1;
+const BPF_F_ANY_ALIGNMENT = 2;
+
+/** An error carrying the errno; thrown by checks, caught by the main loop. */
+export class VerifyError extends Error {
+  constructor(readonly errno: number) {
+    super(`verifier error ${errno}`);
+  }
+}
+
+/** Models `struct bpf_verifier_env`. */
+export class VerifierEnv {
+  readonly insns: readonly Insn[];
+  readonly aux: InsnAux[];
+  readonly idGen: IdGen = { value: 0 };
+  /** Pending branches (`env->head`), LIFO. */
+  readonly stack: StackElem[] = [];
+  /** Explored states per instruction (`explored_states`). */
+  readonly explored = new Map<number, VerifierState[]>();
+  cur: VerifierState;
+  insnIdx = 0;
+  prevInsnIdx = -1;
+  insnProcessed = 0;
+  jmpsProcessed = 0;
+  prevJmpsProcessed = 0;
+  prevInsnProcessed = 0;
+  totalStates = 0;
+  peakStates = 0;
+  exploredStatesSize = 0;
+  freeListSize = 0;
+  maxStatesPerInsn = 0;
+  /** Stack depth per subprogram (`subprog_info[].stack_depth`). */
+  readonly stackDepth: number[];
+  readonly allowPtrLeaks: boolean;
+  readonly allowUninitStack: boolean;
+  readonly bypassSpecV1: boolean;
+  readonly bpfCapable: boolean;
+  readonly strictAlignment: boolean;
+  /** Scratch marks (`scratched_regs`, `scratched_stack_slots`). */
+  scratchedRegs = 0;
+  scratchedSlots = new Set<number>();
+  /** A scratch register for immediate operands (`env->fake_reg[0]`). */
+  readonly fakeReg: RegState = newRegState();
+  /** A second scratch register (`env->fake_reg[1]`). */
+  readonly fakeReg1: RegState = newRegState();
+  /** Log positions for the `; state` suffix (`prev_log_pos`, `prev_insn_print_pos`). */
+  prevLogPos = 0;
+  prevInsnPrintPos = 0;
+
+  constructor(
+    readonly input: VerifierInput,
+    initial: VerifierState,
+  ) {
+    this.insns = input.insns;
+    this.aux = input.insns.map(() => ({
+      ptrType: -1,
+      seen: false,
+      prunePoint: false,
+      jmpPoint: false,
+      liveRegsBefore: 0,
+      mapPtr: null,
+    }));
+    this.cur = initial;
+    this.stackDepth = input.subprogStarts.map(() => 0);
+    this.allowPtrLeaks = input.perfmonCapable;
+    this.allowUninitStack = input.perfmonCapable;
+    this.bypassSpecV1 = input.perfmonCapable;
+    this.bpfCapable = input.bpfCapable;
+    this.strictAlignment =
+      (input.progFlags & BPF_F_STRICT_ALIGNMENT) !== 0 && (input.progFlags & BPF_F_ANY_ALIGNMENT) === 0;
+  }
+
+  /**
+   * Queues the other successor of a branch: a copy of the current state to explore from
+   * `insnIdx` later. Models `push_stack`.
+   */
+  pushStack(insnIdx: number, prevInsnIdx: number, speculative = false): VerifierState {
+    const st = cloneVerifierState(this.cur);
+    st.speculative ||= speculative;
+    this.stack.push({ st, insnIdx, prevInsnIdx, logPos: this.input.log.endPos });
+    if (this.stack.length > BPF_COMPLEXITY_LIMIT_JMP_SEQ)
+      this.fail(7, `The sequence of ${this.stack.length} jumps is too complex.\n`);
+    if (st.parent) st.parent.branches++;
+    return st;
+  }
+
+  /** `env->log.level & BPF_LOG_LEVEL` (levels 1 and 2). */
+  get logLevel1(): boolean {
+    return (this.input.log.level & 3) !== 0;
+  }
+  get logLevel2(): boolean {
+    return (this.input.log.level & 2) !== 0;
+  }
+
+  /** Models `verbose()`. */
+  verbose(text: string): void {
+    if (this.input.log.level) this.input.log.write(text);
+  }
+
+  /** Writes `text` and fails with `-errno` (the pattern `verbose(...); return -E...;`). */
+  fail(errno: number, text?: string): never {
+    if (text !== undefined) this.verbose(text);
+    throw new VerifyError(-errno);
+  }
+
+  /** The error to throw for `-errno` after the message was written. */
+  errorOf(errno: number): VerifyError {
+    return new VerifyError(-errno);
+  }
+
+  /** The registers of the current frame (`cur_regs`). */
+  regs(): RegState[] {
+    return curFrame(this.cur).regs;
+  }
+
+  reg(regno: number): RegState {
+    return curFrame(this.cur).regs[regno] as RegState;
+  }
+
+  /** The frame a stack pointer points into (`func(env, reg)`). */
+  frameOf(reg: RegState): FuncState {
+    return this.cur.frames[reg.frameno] as FuncState;
+  }
+
+  markRegScratched(regno: number): void {
+    this.scratchedRegs |= 1 << regno;
+  }
+
+  markStackSlotScratched(spi: number): void {
+    this.scratchedSlots.add(spi);
+  }
+
+  /** Models `mark_verifier_state_scratched`. */
+  markAllScratched(): void {
+    this.scratchedRegs = (1 << MAX_BPF_REG) - 1;
+    this.scratchedSlots = new Set(Array.from({ length: 64 }, (_, i) => i));
+  }
+
+  /** Models `verifier_state_scratched`. */
+  stateScratched(): boolean {
+    return this.scratchedRegs !== 0 || this.scratchedSlots.size !== 0;
+  }
+
+  /** Models `print_verifier_state(env, vstate, frameno, print_all)`. */
+  printVerifierState(st: VerifierState, frameno: number, printAll: boolean): void {
+    if (!this.input.log.level) return;
+    const f = st.frames[frameno] as FuncState;
+    const regs = new Set<number>();
+    for (let i = 0; i < MAX_BPF_REG; i++) if (printAll || this.scratchedRegs & (1 << i)) regs.add(i);
+    const text = verifierStateStr(
+      { frameno: f.frameno, regs: f.regs, stack: f.stack, inCallbackFn: f.inCallbackFn },
+      printAll ? undefined : { regs, slots: this.scratchedSlots },
+      st.refs.map((r) => r.id),
+    );
+    this.verbose(`${text}\n`);
+    if (!printAll) {
+      this.scratchedRegs = 0;
+      this.scratchedSlots = new Set();
+    }
+  }
+
+  /** Models `print_insn_state`: the state after an insn, as `; ...` on its line when possible. */
+  printInsnState(st: VerifierState, frameno: number): void {
+    const log = this.input.log;
+    if (!log.level) return;
+    if (this.prevLogPos && this.prevLogPos === log.endPos) {
+      log.reset(this.prevLogPos - 1);
+      this.verbose(`${' '.repeat(Math.max(vlogAlignment(this.prevInsnPrintPos), 1))};`);
+    } else {
+      this.verbose(`${this.insnIdx}:`);
+    }
+    this.printVerifierState(st, frameno, false);
+  }
+}
+
+/** Models `vlog_alignment` (kernel/bpf/log.c). */
+export function vlogAlignment(pos: number): number {
+  const BPF_LOG_MIN_ALIGNMENT = 8;
+  const BPF_LOG_ALIGNMENT = 40;
+  const v = Math.max(pos + BPF_LOG_MIN_ALIGNMENT / 2, BPF_LOG_ALIGNMENT);
+  return Math.ceil(v / BPF_LOG_MIN_ALIGNMENT) * BPF_LOG_MIN_ALIGNMENT - pos - 1;
+}

@@ -1,0 +1,323 @@
+/**
+ * @fileoverview State pruning: checkpoints at prune points, equivalence of a new state with an
+ * explored one, and infinite-loop detection.
+ *
+ * Models `is_state_visited`, `states_equal`, `func_states_equal`, `regsafe`, `stacksafe`,
+ * `range_within`, `check_ids`, `check_scalar_ids`, `regs_exact` and `states_maybe_looping` of
+ * kernel/bpf/verifier.c (Linux 6.18). Precision tracking (`mark_chain_precision`) is not modelled:
+ * every scalar is compared as if precise, which prunes less than the kernel but never more.
+ */
+import { ERRNO as E } from '../../uapi/errno.js';
+import { BPF_REG_SIZE, STACK_SLOT, type StackSlot } from '../print-state.js';
+import { BPF_ADD_CONST, baseType, newRegState, REG_TYPE, type RegState } from '../reg-state.js';
+import { tnumIn } from '../tnum.js';
+import type { VerifierEnv } from './env.js';
+import { markUnknown } from './regs.js';
+import {
+  cloneVerifierState,
+  type FuncState,
+  isSpilledReg,
+  MAX_BPF_REG,
+  type VerifierState,
+} from './state.js';
+
+const EXACT = { NOT_EXACT: 0, EXACT: 1, RANGE_WITHIN: 2 } as const;
+
+/** Models `struct bpf_idmap` with `check_ids`/`check_scalar_ids`. */
+class IdMap {
+  private readonly old: number[] = [];
+  private readonly cur: number[] = [];
+  tmpIdGen = 0;
+  reset(tmpStart: number): void {
+    this.old.length = 0;
+    this.cur.length = 0;
+    this.tmpIdGen = tmpStart;
+  }
+  checkIds(oldId: number, curId: number): boolean {
+    if (!oldId !== !curId) return false;
+    if (oldId === 0) return true;
+    for (let i = 0; i < this.old.length; i++) {
+      if (this.old[i] === oldId) return this.cur[i] === curId;
+      if (this.cur[i] === curId) return false;
+    }
+    this.old.push(oldId);
+    this.cur.push(curId);
+    return true;
+  }
+  checkScalarIds(oldId: number, curId: number): boolean {
+    return this.checkIds(oldId || ++this.tmpIdGen, curId || ++this.tmpIdGen);
+  }
+}
+
+function rangeWithin(o: RegState, c: RegState): boolean {
+  return (
+    o.umin <= c.umin &&
+    o.umax >= c.umax &&
+    o.smin <= c.smin &&
+    o.smax >= c.smax &&
+    o.u32Min <= c.u32Min &&
+    o.u32Max >= c.u32Max &&
+    o.s32Min <= c.s32Min &&
+    o.s32Max >= c.s32Max
+  );
+}
+
+/** The fields before `id` in `struct bpf_reg_state` (type, off, the union, var_off, bounds). */
+function sameHead(o: RegState, c: RegState): boolean {
+  return (
+    o.type === c.type &&
+    o.off === c.off &&
+    o.range === c.range &&
+    o.map === c.map &&
+    o.memSize === c.memSize &&
+    o.varOff.value === c.varOff.value &&
+    o.varOff.mask === c.varOff.mask &&
+    o.smin === c.smin &&
+    o.smax === c.smax &&
+    o.umin === c.umin &&
+    o.umax === c.umax &&
+    o.s32Min === c.s32Min &&
+    o.s32Max === c.s32Max &&
+    o.u32Min === c.u32Min &&
+    o.u32Max === c.u32Max
+  );
+}
+
+/** Same as `sameHead` up to `var_off` (the pointer head). */
+function samePtrHead(o: RegState, c: RegState): boolean {
+  return (
+    o.type === c.type && o.off === c.off && o.range === c.range && o.map === c.map && o.memSize === c.memSize
+  );
+}
+
+function regsExact(o: RegState, c: RegState, idmap: IdMap): boolean {
+  return sameHead(o, c) && idmap.checkIds(o.id, c.id) && idmap.checkIds(o.refObjId, c.refObjId);
+}
+
+/** Models `regsafe`. */
+function regsafe(o: RegState, c: RegState, idmap: IdMap, exact: number): boolean {
+  if (exact === EXACT.EXACT) return regsExact(o, c, idmap);
+  if (o.type === REG_TYPE.NOT_INIT) {
+    if (exact === EXACT.NOT_EXACT || c.type === REG_TYPE.NOT_INIT) return true;
+  }
+  if (o.type !== c.type) return false;
+  switch (baseType(o.type)) {
+    case REG_TYPE.SCALAR_VALUE:
+      if ((o.id & BPF_ADD_CONST) !== (c.id & BPF_ADD_CONST)) return false;
+      if (o.id & BPF_ADD_CONST && o.off !== c.off) return false;
+      return rangeWithin(o, c) && tnumIn(o.varOff, c.varOff) && idmap.checkScalarIds(o.id, c.id);
+    case REG_TYPE.PTR_TO_MAP_KEY:
+    case REG_TYPE.PTR_TO_MAP_VALUE:
+    case REG_TYPE.PTR_TO_MEM:
+    case REG_TYPE.PTR_TO_BUF:
+    case REG_TYPE.PTR_TO_TP_BUFFER:
+      return (
+        samePtrHead(o, c) &&
+        rangeWithin(o, c) &&
+        tnumIn(o.varOff, c.varOff) &&
+        idmap.checkIds(o.id, c.id) &&
+        idmap.checkIds(o.refObjId, c.refObjId)
+      );
+    case REG_TYPE.PTR_TO_PACKET_META:
+    case REG_TYPE.PTR_TO_PACKET:
+      if (o.range < 0 || c.range < 0) {
+        if (o.range !== c.range) return false;
+      } else if (o.range > c.range) return false;
+      if (o.off !== c.off) return false;
+      if (!idmap.checkIds(o.id, c.id)) return false;
+      return rangeWithin(o, c) && tnumIn(o.varOff, c.varOff);
+    case REG_TYPE.PTR_TO_STACK:
+      return regsExact(o, c, idmap) && o.frameno === c.frameno;
+    case REG_TYPE.PTR_TO_ARENA:
+      return true;
+    default:
+      return regsExact(o, c, idmap);
+  }
+}
+
+function unboundScalar(env: VerifierEnv): RegState {
+  const r = newRegState();
+  markUnknown(env, r);
+  return r;
+}
+
+/** Models `scalar_reg_for_stack`. */
+function scalarRegForStack(env: VerifierEnv, s: StackSlot): RegState | null {
+  if (isSpilledReg(s) && s.spilledPtr.type === REG_TYPE.SCALAR_VALUE) return s.spilledPtr;
+  if (s.slotType.every((t) => t === STACK_SLOT.MISC)) return unboundScalar(env);
+  return null;
+}
+
+/** Models `stacksafe`. */
+function stacksafe(env: VerifierEnv, old: FuncState, cur: FuncState, idmap: IdMap, exact: number): boolean {
+  for (let i = 0; i < old.allocatedStack; i++) {
+    const spi = Math.floor(i / BPF_REG_SIZE);
+    const k = i % BPF_REG_SIZE;
+    const os = old.stack[spi];
+    const cs = cur.stack[spi];
+    const ot = os?.slotType[k] ?? STACK_SLOT.INVALID;
+    if (exact === EXACT.EXACT && (i >= cur.allocatedStack || ot !== (cs?.slotType[k] ?? STACK_SLOT.INVALID)))
+      return false;
+    if (ot === STACK_SLOT.INVALID) continue;
+    if (env.allowUninitStack && ot === STACK_SLOT.MISC) continue;
+    if (i >= cur.allocatedStack || !os || !cs) return false;
+    const oreg = scalarRegForStack(env, os);
+    const creg = scalarRegForStack(env, cs);
+    if (oreg && creg) {
+      if (!regsafe(oreg, creg, idmap, exact)) return false;
+      i += BPF_REG_SIZE - 1 - k;
+      continue;
+    }
+    const ct = cs.slotType[k];
+    if (ot === STACK_SLOT.MISC && ct === STACK_SLOT.ZERO) continue;
+    if (ot !== ct) return false;
+    if (k !== BPF_REG_SIZE - 1) continue;
+    switch (os.slotType[BPF_REG_SIZE - 1]) {
+      case STACK_SLOT.SPILL:
+        if (!regsafe(os.spilledPtr, cs.spilledPtr, idmap, exact)) return false;
+        break;
+      case STACK_SLOT.MISC:
+      case STACK_SLOT.ZERO:
+      case STACK_SLOT.INVALID:
+        continue;
+      default:
+        return false;
+    }
+  }
+  return true;
+}
+
+function funcStatesEqual(
+  env: VerifierEnv,
+  old: FuncState,
+  cur: FuncState,
+  insnIdx: number,
+  idmap: IdMap,
+  exact: number,
+): boolean {
+  const live = env.aux[insnIdx]?.liveRegsBefore ?? 0x3ff;
+  for (let i = 0; i < MAX_BPF_REG; i++) {
+    if (!((1 << i) & live) && i !== 10) continue;
+    if (!regsafe(old.regs[i] as RegState, cur.regs[i] as RegState, idmap, exact)) return false;
+  }
+  return stacksafe(env, old, cur, idmap, exact);
+}
+
+const idmap = new IdMap();
+
+/** Models `states_equal`. */
+function statesEqual(env: VerifierEnv, old: VerifierState, cur: VerifierState, exact: number): boolean {
+  if (old.curframe !== cur.curframe) return false;
+  idmap.reset(env.idGen.value);
+  if (old.speculative && !cur.speculative) return false;
+  if (old.refs.length !== cur.refs.length) return false;
+  for (let i = 0; i < old.refs.length; i++)
+    if (!idmap.checkIds(old.refs[i]?.id ?? 0, cur.refs[i]?.id ?? 0)) return false;
+  for (let i = 0; i <= old.curframe; i++) {
+    const of = old.frames[i] as FuncState;
+    const cf = cur.frames[i] as FuncState;
+    if (of.callsite !== cf.callsite) return false;
+    const insnIdx = i === old.curframe ? env.insnIdx : (old.frames[i + 1] as FuncState).callsite;
+    if (!funcStatesEqual(env, of, cf, insnIdx, idmap, exact)) return false;
+  }
+  return true;
+}
+
+/** Models `states_maybe_looping`: the current frame's registers are byte-identical. */
+function statesMaybeLooping(old: VerifierState, cur: VerifierState): boolean {
+  if (old.curframe !== cur.curframe) return false;
+  const fo = old.frames[old.curframe] as FuncState;
+  const fc = cur.frames[cur.curframe] as FuncState;
+  for (let i = 0; i < MAX_BPF_REG; i++) {
+    const o = fo.regs[i] as RegState;
+    const c = fc.regs[i] as RegState;
+    if (!sameHead(o, c) || o.id !== c.id || o.refObjId !== c.refObjId) return false;
+  }
+  return true;
+}
+
+/** Models `is_state_visited`: 1 when the current state is covered by an explored one (prune). */
+export function isStateVisited(env: VerifierEnv, insnIdx: number): number {
+  const cur = env.cur;
+  let addNewState = false;
+  if (env.jmpsProcessed - env.prevJmpsProcessed >= 2 && env.insnProcessed - env.prevInsnProcessed >= 8)
+    addNewState = true;
+  let list = env.explored.get(insnIdx);
+  let statesCnt = 0;
+  if (list) {
+    for (let k = 0; k < list.length; k++) {
+      const sl = list[k] as VerifierState;
+      statesCnt++;
+      let miss = false;
+      if (sl.branches) {
+        if (statesMaybeLooping(sl, cur) && statesEqual(env, sl, cur, EXACT.EXACT)) {
+          env.verbose(`infinite loop detected at insn ${insnIdx}\n`);
+          env.verbose('cur state:');
+          env.printVerifierState(cur, cur.curframe, true);
+          env.verbose('old state:');
+          env.printVerifierState(sl, cur.curframe, true);
+          env.fail(E.EINVAL);
+        }
+        if (env.jmpsProcessed - env.prevJmpsProcessed < 20 && env.insnProcessed - env.prevInsnProcessed < 100)
+          addNewState = false;
+        miss = true;
+      } else if (statesEqual(env, sl, cur, EXACT.NOT_EXACT)) {
+        sl.hitCnt++;
+        return 1;
+      } else miss = true;
+      if (miss) {
+        if (addNewState) sl.missCnt++;
+        const n = 3;
+        if (sl.missCnt > sl.hitCnt * n + n) {
+          list.splice(k, 1);
+          k--;
+          env.exploredStatesSize--;
+          if (sl.branches) {
+            // still an ancestor of a path being explored: kept on the free list until it completes
+            sl.inFreeList = true;
+            env.freeListSize++;
+          }
+        }
+      }
+    }
+  }
+  if (env.maxStatesPerInsn < statesCnt) env.maxStatesPerInsn = statesCnt;
+  if (!env.bpfCapable && statesCnt > 64) return 0;
+  if (!addNewState) return 0;
+  env.totalStates++;
+  env.exploredStatesSize++;
+  if (env.exploredStatesSize + env.freeListSize > env.peakStates)
+    env.peakStates = env.exploredStatesSize + env.freeListSize;
+  env.prevJmpsProcessed = env.jmpsProcessed;
+  env.prevInsnProcessed = env.insnProcessed;
+  const nst = cloneVerifierState(cur);
+  nst.insnIdx = insnIdx;
+  nst.branches = 1;
+  nst.parent = cur.parent;
+  nst.hitCnt = 0;
+  nst.missCnt = 0;
+  cur.parent = nst;
+  if (!list) {
+    list = [];
+    env.explored.set(insnIdx, list);
+  }
+  list.unshift(nst);
+  return 0;
+}
+
+/**
+ * Models `update_branch_counts`: a path finished; parents with no live paths left are complete,
+ * and evicted ones among them are freed (`maybe_free_verifier_state`).
+ */
+export function updateBranchCounts(env: VerifierEnv, st: VerifierState): void {
+  let s: VerifierState | null = st;
+  while (s) {
+    const br = --s.branches;
+    if (br > 0) break;
+    if (s.inFreeList) {
+      s.inFreeList = false;
+      env.freeListSize--;
+    }
+    s = s.parent;
+  }
+}
