@@ -67,16 +67,18 @@ function u32of(x: bigint): number {
 
 /** Sets all scalar bounds to the constant `imm`. Models `___mark_reg_known`. */
 export function markRegKnownBounds(reg: RegState, imm: bigint): void {
-  const u = BigInt.asUintN(64, imm);
-  reg.varOff = tnumConst(u);
-  reg.smin = BigInt.asIntN(64, u);
-  reg.smax = reg.smin;
+  const u = imm >= 0n && imm <= U64_MAX ? imm : BigInt.asUintN(64, imm);
+  reg.varOff = { value: u, mask: 0n };
+  const s = u < SIGN64 ? u : u - (1n << 64n);
+  reg.smin = s;
+  reg.smax = s;
   reg.umin = u;
   reg.umax = u;
-  reg.s32Min = s32of(u);
-  reg.s32Max = reg.s32Min;
-  reg.u32Min = u32of(u);
-  reg.u32Max = reg.u32Min;
+  const lo = Number(u & U32_MASK_N);
+  reg.u32Min = lo;
+  reg.u32Max = lo;
+  reg.s32Min = lo | 0;
+  reg.s32Max = lo | 0;
 }
 
 /**

@@ -120,6 +120,35 @@ interface CallMeta extends StackRawMeta {
   refObjId: number;
   releaseRegno: number;
   msizeMaxValue: bigint;
+  /** The key of a lookup when it is a known constant on the stack, else -1 (`const_map_key`). */
+  constMapKey: bigint;
+}
+
+/** Models `can_elide_value_nullness`: array lookups with an in-range constant key cannot fail. */
+function canElideValueNullness(mapType: number): boolean {
+  return mapType === 2 || mapType === 6; // ARRAY, PERCPU_ARRAY
+}
+
+/** Models `get_constant_map_key`: the key's value when the stack holds a known scalar, else -1. */
+function constantMapKey(env: VerifierEnv, key: RegState, keySize: number): bigint {
+  if (!env.bpfCapable || key.type !== T.PTR_TO_STACK || key.varOff.mask !== 0n) return -1n;
+  const f = env.frameOf(key);
+  const stackOff = key.off + Number(BigInt.asIntN(64, key.varOff.value));
+  const slot = -stackOff - 1;
+  const spi = Math.floor(slot / 8);
+  const off = slot % 8;
+  const st = f.stack[spi];
+  if (!st) return -1n;
+  const stype = st.slotType;
+  let zeroSize = 0;
+  for (let i = off; i >= 0 && stype[i] === 3; i--) zeroSize++;
+  if (zeroSize >= keySize) return 0n;
+  if (!(stype[7] === 1 && st.spilledPtr.type === T.SCALAR_VALUE)) return -1n;
+  let spillSize = 0;
+  for (let i = off; i >= 0 && stype[i] === 1; i--) spillSize++;
+  if (spillSize !== keySize) return -1n;
+  if (st.spilledPtr.varOff.mask !== 0n) return -1n;
+  return BigInt.asIntN(64, st.spilledPtr.varOff.value);
 }
 
 function helperLogName(env: VerifierEnv, id: number): string {
@@ -253,6 +282,8 @@ function checkFuncArg(env: VerifierEnv, arg: number, meta: CallMeta, fn: Verifie
     case A.ARG_PTR_TO_MAP_KEY:
       if (!meta.map) env.fail(E.EACCES, 'invalid map_ptr to access map->key\n');
       checkHelperMemAccess(env, regno, meta.map.keySize, ACCESS.READ, false, null);
+      if (canElideValueNullness(meta.map.mapType))
+        meta.constMapKey = constantMapKey(env, reg, meta.map.keySize);
       break;
     case A.ARG_PTR_TO_MAP_VALUE:
       if (argType & F.PTR_MAYBE_NULL && registerIsNull(reg)) return;
@@ -318,6 +349,7 @@ export function checkHelperCall(env: VerifierEnv, insn: Insn, insnIdx: number): 
     refObjId: 0,
     releaseRegno: 0,
     msizeMaxValue: 0n,
+    constMapKey: -1n,
     rawMode: false,
     accessSize: 0,
     regno: 0,
@@ -353,7 +385,15 @@ export function checkHelperCall(env: VerifierEnv, insn: Insn, insnIdx: number): 
       markRegKnownZero(r0);
       if (!meta.map) env.fail(E.EINVAL, 'kernel subsystem misconfigured verifier\n');
       r0.map = meta.map;
-      r0.type = T.PTR_TO_MAP_VALUE | retFlag;
+      let flag = retFlag;
+      if (
+        funcId === FN.map_lookup_elem &&
+        canElideValueNullness(meta.map.mapType) &&
+        meta.constMapKey >= 0n &&
+        meta.constMapKey < BigInt(meta.map.maxEntries)
+      )
+        flag &= ~F.PTR_MAYBE_NULL;
+      r0.type = T.PTR_TO_MAP_VALUE | flag;
       break;
     }
     case R.RET_PTR_TO_SOCKET:

@@ -17,7 +17,7 @@ import { BPF_COMPLEXITY_LIMIT_INSNS, VerifierEnv, VerifyError } from './env.js';
 import type { VerifierInput, VerifierOutput } from './input.js';
 import { checkCondJmpOp } from './jmp.js';
 import { checkLdAbs, checkLdImm } from './ld.js';
-import { computeLiveRegs } from './liveness.js';
+import { computeLiveRegs, computeScc } from './liveness.js';
 import { checkAtomic, checkLoadMem, checkStoreImm, checkStoreReg } from './mem.js';
 import { isStateVisited, updateBranchCounts } from './prune.js';
 import { checkResourceLeak } from './refs.js';
@@ -293,10 +293,12 @@ export function verifyProgram(input: VerifierInput): VerifierOutput {
   });
   if (input.log.level & 2) {
     env.verbose('Live regs before insn:\n');
+    const scc = computeScc(input.insns);
     for (let i = 0; i < input.insns.length; i++) {
       let regs = '';
       for (let j = 0; j < 10; j++) regs += (live[i] ?? 0) & (1 << j) ? String(j) : '.';
-      env.verbose(`    ${String(i).padStart(3)}: ${regs} ${printInsn(env, i)}\n`);
+      const sccText = scc[i] ? `${String(scc[i]).padStart(3)} ` : '    ';
+      env.verbose(`${sccText}${String(i).padStart(3)}: ${regs} ${printInsn(env, i)}\n`);
       if ((input.insns[i] as Insn).code === 0x18) i++;
     }
   }

@@ -62,7 +62,7 @@ export class VerifierEnv {
   readonly idGen: IdGen = { value: 0 };
   /** Pending branches (`env->head`), LIFO. */
   readonly stack: StackElem[] = [];
-  /** Explored states per instruction (`explored_states`). */
+  /** Explored states per hash bucket (`explored_states`, see `explored_state()`). */
   readonly explored = new Map<number, VerifierState[]>();
   cur: VerifierState;
   insnIdx = 0;

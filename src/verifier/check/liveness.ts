@@ -106,3 +106,58 @@ export function computeLiveRegs(insns: readonly Insn[], helperArgs: (id: number)
   }
   return liveIn;
 }
+
+/**
+ * Strongly connected components of the control-flow graph that form loops (more than one insn, or
+ * a self-loop), numbered from 1 in the order Tarjan's algorithm completes them, from insn 0; 0 for
+ * insns outside loops. Models `compute_scc` (printed before `Live regs before insn` at level 2).
+ */
+export function computeScc(insns: readonly Insn[]): Uint32Array {
+  const n = insns.length;
+  const scc = new Uint32Array(n);
+  const index = new Int32Array(n).fill(-1);
+  const low = new Int32Array(n);
+  const onStack = new Uint8Array(n);
+  const stack: number[] = [];
+  let next = 0;
+  let nextScc = 1;
+  const succOf = (i: number): number[] => successors(insns, i).filter((t) => t >= 0 && t < n);
+  for (let root = 0; root < n; root++) {
+    if (index[root] !== -1) continue;
+    const work: { v: number; succ: number[]; k: number }[] = [];
+    const enter = (v: number): void => {
+      index[v] = low[v] = next++;
+      stack.push(v);
+      onStack[v] = 1;
+      work.push({ v, succ: succOf(v), k: 0 });
+    };
+    enter(root);
+    while (work.length) {
+      const top = work[work.length - 1] as { v: number; succ: number[]; k: number };
+      if (top.k < top.succ.length) {
+        const w = top.succ[top.k++] as number;
+        if (index[w] === -1) enter(w);
+        else if (onStack[w]) low[top.v] = Math.min(low[top.v] as number, index[w] as number);
+        continue;
+      }
+      work.pop();
+      const v = top.v;
+      const parent = work[work.length - 1];
+      if (parent) low[parent.v] = Math.min(low[parent.v] as number, low[v] as number);
+      if (low[v] !== index[v]) continue;
+      const members: number[] = [];
+      for (;;) {
+        const w = stack.pop() as number;
+        onStack[w] = 0;
+        members.push(w);
+        if (w === v) break;
+      }
+      const selfLoop = members.length === 1 && succOf(v).includes(v);
+      if (members.length > 1 || selfLoop) {
+        for (const w of members) scc[w] = nextScc;
+        nextScc++;
+      }
+    }
+  }
+  return scc;
+}

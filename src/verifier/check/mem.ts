@@ -163,7 +163,6 @@ export function checkMemRegionAccess(
   zeroSizeAllowed: boolean,
 ): void {
   const reg = env.reg(regno);
-  if (env.logLevel1) env.printVerifierState(env.cur, env.cur.curframe, false);
   const o = BigInt(off);
   if (
     reg.smin < 0n &&

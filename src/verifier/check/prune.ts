@@ -21,6 +21,7 @@ import {
   type VerifierState,
 } from './state.js';
 
+const BPF_F_TEST_STATE_FREQ = 1 << 3;
 const EXACT = { NOT_EXACT: 0, EXACT: 1, RANGE_WITHIN: 2 } as const;
 
 /** Models `struct bpf_idmap` with `check_ids`/`check_scalar_ids`. */
@@ -239,15 +240,21 @@ function statesMaybeLooping(old: VerifierState, cur: VerifierState): boolean {
 /** Models `is_state_visited`: 1 when the current state is covered by an explored one (prune). */
 export function isStateVisited(env: VerifierEnv, insnIdx: number): number {
   const cur = env.cur;
-  let addNewState = false;
+  // BPF_F_TEST_STATE_FREQ: a checkpoint at every prune point
+  const forceNewState = (env.input.progFlags & BPF_F_TEST_STATE_FREQ) !== 0;
+  let addNewState = forceNewState;
   if (env.jmpsProcessed - env.prevJmpsProcessed >= 2 && env.insnProcessed - env.prevInsnProcessed >= 8)
     addNewState = true;
-  let list = env.explored.get(insnIdx);
+  // explored_state(): one list per (insn ^ callsite) % prog_len bucket, shared by colliding insns
+  const callsite = (cur.frames[cur.curframe] as FuncState).callsite;
+  const bucket = ((insnIdx ^ callsite) >>> 0) % env.insns.length;
+  let list = env.explored.get(bucket);
   let statesCnt = 0;
   if (list) {
     for (let k = 0; k < list.length; k++) {
       const sl = list[k] as VerifierState;
       statesCnt++;
+      if (sl.insnIdx !== insnIdx) continue;
       let miss = false;
       if (sl.branches) {
         if (statesMaybeLooping(sl, cur) && statesEqual(env, sl, cur, EXACT.EXACT)) {
@@ -258,7 +265,11 @@ export function isStateVisited(env: VerifierEnv, insnIdx: number): number {
           env.printVerifierState(sl, cur.curframe, true);
           env.fail(E.EINVAL);
         }
-        if (env.jmpsProcessed - env.prevJmpsProcessed < 20 && env.insnProcessed - env.prevInsnProcessed < 100)
+        if (
+          !forceNewState &&
+          env.jmpsProcessed - env.prevJmpsProcessed < 20 &&
+          env.insnProcessed - env.prevInsnProcessed < 100
+        )
           addNewState = false;
         miss = true;
       } else if (statesEqual(env, sl, cur, EXACT.NOT_EXACT)) {
@@ -299,7 +310,7 @@ export function isStateVisited(env: VerifierEnv, insnIdx: number): number {
   cur.parent = nst;
   if (!list) {
     list = [];
-    env.explored.set(insnIdx, list);
+    env.explored.set(bucket, list);
   }
   list.unshift(nst);
   return 0;
