@@ -20,9 +20,9 @@ function words(command: string): string[] {
 }
 
 /** Runs `bpfsim A | bpfsim B -` by writing A's output to a file B reads. */
-async function runPipeline(command: string): Promise<{ status: number; out: string }> {
+async function runPipeline(command: string): Promise<{ status: number; out: string; err: string }> {
   let input: string | undefined;
-  let last = { status: 0, out: '' };
+  let last = { status: 0, out: '', err: '' };
   for (const part of command.split(' | ')) {
     const argv = words(part);
     expect(argv[0]).toBe('bpfsim');
@@ -62,7 +62,8 @@ describe('bpfsim demo', () => {
       // `seccomp check` exits 1 when the traced program would fail, as the demo says it would.
       const fails = /^bpfsim seccomp check /.test(cmd) && step.includes('verdict: the program would FAIL');
       expect(res.status, cmd).toBe(fails ? 1 : 0);
-      const got = res.out.split('\n').map((l) => l.trim());
+      // a verifier log (prog load ... log_level N) goes to stderr, as bpftool -d prints it
+      const got = (res.out + res.err).split('\n').map((l) => l.trim());
       // Summary lines the demo shows for seccomp are the command's own.
       for (const l of lines.slice(2)) {
         const t = l.trim();

@@ -61,21 +61,32 @@ export async function objectsDemo(out: DemoOut, io: CliIo): Promise<boolean> {
       'name',
       'counts',
     ]);
-    await run('Load an XDP program that counts packets per IP protocol into that map', [
-      'prog',
-      'load',
-      ex('count-protocols.s'),
-      '/sys/fs/bpf/count',
-      'type',
-      'xdp',
-      'name',
-      'proto_count',
-      'map',
-      'idx',
-      '0',
-      'pinned',
-      '/sys/fs/bpf/counts',
-    ]);
+    await run(
+      "Load an XDP program that counts packets per IP protocol into that map; the verifier's log (level 2, as Linux prints it) shows each path it proved safe",
+      [
+        'prog',
+        'load',
+        ex('count-protocols.s'),
+        '/sys/fs/bpf/count',
+        'type',
+        'xdp',
+        'name',
+        'proto_count',
+        'map',
+        'idx',
+        '0',
+        'pinned',
+        '/sys/fs/bpf/counts',
+        'log_level',
+        '2',
+      ],
+      // the per-instruction states, without the liveness table that precedes them
+      (t) => {
+        const lines = t.trimEnd().split('\n');
+        const first = lines.findIndex((l) => l.startsWith('0: R1=ctx()'));
+        return first < 0 ? lines : lines.slice(first);
+      },
+    );
     await run('Show it as bpftool does', ['prog', 'show', 'pinned', '/sys/fs/bpf/count']);
     await run('Run it (BPF_PROG_TEST_RUN) on a UDP frame, 3 times', [
       'prog',
