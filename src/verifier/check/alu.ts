@@ -27,6 +27,7 @@ import { baseType, copyRegState, newRegState, REG_TYPE, type RegState } from '..
 import { adjustScalarMinMaxVals } from '../scalar-alu.js';
 import { tnumAdd, tnumIsConst, tnumSub } from '../tnum.js';
 import { BPF_MAX_VAR_OFF, type VerifierEnv } from './env.js';
+import { markChainPrecision } from './precision.js';
 import { checkRegArg, isPointerValue, markUnknown, REG_ARG, regIsPktPointer, typeMayBeNull } from './regs.js';
 
 const ALU64 = 0x07;
@@ -214,13 +215,16 @@ function adjustRegMinMaxVals(env: VerifierEnv, insn: Insn): void {
         env.fail(E.EACCES, `R${insn.dst} pointer ${BPF_ALU_STRING[op >> 4]} pointer prohibited\n`);
       }
       // scalar += pointer
+      markChainPrecision(env, insn.dst);
       adjustPtrMinMaxVals(env, insn, src, dst);
       return;
     }
     if (ptrReg) {
+      markChainPrecision(env, insn.src);
       adjustPtrMinMaxVals(env, insn, ptrReg, src);
       return;
     }
+    if (dst.precise) markChainPrecision(env, insn.src);
   } else {
     src = env.fakeReg;
     markRegKnown(src, BigInt(insn.imm));

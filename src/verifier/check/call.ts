@@ -27,6 +27,7 @@ import {
   mapOf,
   mayAccessDirectPktData,
 } from './mem.js';
+import { markChainPrecision, markSlotPrecision } from './precision.js';
 import { acquireReference, checkResourceLeak, releaseReference } from './refs.js';
 import {
   checkRegArg,
@@ -148,6 +149,7 @@ function constantMapKey(env: VerifierEnv, key: RegState, keySize: number): bigin
   for (let i = off; i >= 0 && stype[i] === 1; i--) spillSize++;
   if (spillSize !== keySize) return -1n;
   if (st.spilledPtr.varOff.mask !== 0n) return -1n;
+  markSlotPrecision(env, key.frameno, spi);
   return BigInt.asIntN(64, st.spilledPtr.varOff.value);
 }
 
@@ -246,6 +248,7 @@ function checkMemSizeReg(
   if (reg.umax >= BigInt(BPF_MAX_VAR_SIZ))
     env.fail(E.EACCES, `R${regno} unbounded memory access, use 'var &= const' or 'if (var < const)'\n`);
   checkHelperMemAccess(env, regno - 1, Number(reg.umax), t, zeroSizeAllowed, meta);
+  markChainPrecision(env, regno);
 }
 
 /** Models `check_func_arg`. */
@@ -308,6 +311,7 @@ function checkFuncArg(env: VerifierEnv, arg: number, meta: CallMeta, fn: Verifie
     case A.ARG_CONST_ALLOC_SIZE_OR_ZERO:
       if (!tnumIsConst(reg.varOff)) env.fail(E.EACCES, `R${regno} is not a known constant'\n`);
       meta.memSize = Number(reg.varOff.value);
+      markChainPrecision(env, regno);
       break;
     case A.ARG_PTR_TO_CONST_STR:
       checkRegConstStr(env, reg, regno);
@@ -530,6 +534,7 @@ export function checkReturnCode(env: VerifierEnv): void {
   if (reg.type !== T.SCALAR_VALUE)
     env.fail(E.EINVAL, `At program exit the register R0 is not a known value (${regTypeStr(reg.type)})\n`);
   const [lo, hi] = range;
+  markChainPrecision(env, 0);
   if (BigInt(lo) <= reg.smin && reg.smax <= BigInt(hi)) return;
   let s = 'At program exit the register R0 has';
   let unknown = true;

@@ -19,6 +19,7 @@ import { checkCondJmpOp } from './jmp.js';
 import { checkLdAbs, checkLdImm } from './ld.js';
 import { computeLiveRegs, computeScc } from './liveness.js';
 import { checkAtomic, checkLoadMem, checkStoreImm, checkStoreReg } from './mem.js';
+import { pushJmpHistory } from './precision.js';
 import { isStateVisited, updateBranchCounts } from './prune.js';
 import { checkResourceLeak } from './refs.js';
 import { markRegKnownZero } from './regs.js';
@@ -38,9 +39,11 @@ const PROCESS_BPF_EXIT = 1;
 /** Marks prune and jump points the way `visit_insn` does during `check_cfg`. */
 function markPrunePoints(env: VerifierEnv): void {
   const insns = env.insns;
-  const mark = (i: number): void => {
+  const mark = (i: number, jmp = true): void => {
     const a = env.aux[i];
-    if (a) a.prunePoint = true;
+    if (!a) return;
+    a.prunePoint = true;
+    if (jmp) a.jmpPoint = true;
   };
   for (let t = 0; t < insns.length; t++) {
     const x = insns[t] as Insn;
@@ -55,7 +58,7 @@ function markPrunePoints(env: VerifierEnv): void {
     if (op === OP_CALL) {
       mark(t + 1);
       if (x.src === PSEUDO_CALL) {
-        mark(t);
+        mark(t, false);
         mark(t + x.imm + 1);
       }
       continue;
@@ -64,7 +67,7 @@ function markPrunePoints(env: VerifierEnv): void {
       mark(cls === CLS.JMP ? t + x.off + 1 : t + x.imm + 1);
       continue;
     }
-    mark(t);
+    mark(t, false);
     mark(t + x.off + 1);
   }
 }
@@ -171,6 +174,8 @@ function doCheck(env: VerifierEnv): void {
       env.fail(E.EFAULT, `invalid insn idx ${env.insnIdx} insn_cnt ${insns.length}\n`);
     if (++env.insnProcessed > BPF_COMPLEXITY_LIMIT_INSNS)
       env.fail(E.E2BIG, `BPF program is too large. Processed ${env.insnProcessed} insn\n`);
+    env.curHistEnt = null;
+    env.cur.lastInsnIdx = env.prevInsnIdx;
     env.cur.insnIdx = env.insnIdx;
     let exit = false;
     if (env.aux[env.insnIdx]?.prunePoint && isStateVisited(env, env.insnIdx) === 1) {
@@ -184,6 +189,7 @@ function doCheck(env: VerifierEnv): void {
       exit = true;
     }
     if (!exit) {
+      if (env.aux[env.insnIdx]?.jmpPoint) pushJmpHistory(env, env.cur, 0);
       if (log.level & 2 && printState.v) {
         env.verbose(
           `\nfrom ${env.prevInsnIdx} to ${env.insnIdx}${env.cur.speculative ? ' (speculative execution)' : ''}:`,
@@ -220,19 +226,8 @@ function doCheck(env: VerifierEnv): void {
 function printInsn(env: VerifierEnv, idx: number): string {
   return printBpfInsn(env.insns, idx, {
     allowPtrLeaks: env.allowPtrLeaks,
-    imm: (x, full) => {
-      const ref = env.input.ldImmMaps.get(idx);
-      if (ref && (x.src === 1 || x.src === 5)) return `0x${mapAddress(ref.map.id).toString(16)}`;
-      if (ref && (x.src === 2 || x.src === 6))
-        return `0x${(mapAddress(ref.map.id) + 0x100n + BigInt(ref.off)).toString(16)}`;
-      return `0x${BigInt.asUintN(64, full).toString(16)}`;
-    },
+    imm: (x, full) => env.immText(idx, x, full),
   });
-}
-
-/** A stable address of the kernel's form (`0xffff888...`) for map `id`. */
-export function mapAddress(id: number): bigint {
-  return 0xffff_8881_0000_0000n + BigInt(id) * 0x1000n;
 }
 
 /** Models `round_up_stack_depth` with the JIT requested. */
@@ -278,6 +273,9 @@ export function verifyProgram(input: VerifierInput): VerifierOutput {
     speculative: false,
     hitCnt: 0,
     missCnt: 0,
+    jmpHistory: [],
+    firstInsnIdx: 0,
+    lastInsnIdx: -1,
   };
   const r1 = st.frames[0]?.regs[1];
   if (r1) {
@@ -287,13 +285,14 @@ export function verifyProgram(input: VerifierInput): VerifierOutput {
   const env = new VerifierEnv(input, st);
   env.markAllScratched();
   markPrunePoints(env);
+  env.scc = computeScc(input.insns);
   const live = computeLiveRegs(input.insns, (id) => helperArgCount(env, id));
   env.aux.forEach((a, i) => {
     a.liveRegsBefore = live[i] ?? 0;
   });
   if (input.log.level & 2) {
     env.verbose('Live regs before insn:\n');
-    const scc = computeScc(input.insns);
+    const scc = env.scc;
     for (let i = 0; i < input.insns.length; i++) {
       let regs = '';
       for (let j = 0; j < 10; j++) regs += (live[i] ?? 0) & (1 << j) ? String(j) : '.';

@@ -11,6 +11,7 @@ import type { IdGen } from '../linked-regs.js';
 import { verifierStateStr } from '../print-state.js';
 import { newRegState, type RegState } from '../reg-state.js';
 import type { VerifierInput, VerifierMapInfo } from './input.js';
+import type { JmpHistoryEntry } from './precision.js';
 import { cloneVerifierState, curFrame, type FuncState, MAX_BPF_REG, type VerifierState } from './state.js';
 
 /** Per-instruction data. Models `struct bpf_insn_aux_data`. */
@@ -90,6 +91,12 @@ export class VerifierEnv {
   readonly fakeReg: RegState = newRegState();
   /** A second scratch register (`env->fake_reg[1]`). */
   readonly fakeReg1: RegState = newRegState();
+  /** Loop (SCC) number of each insn, 0 outside loops (`insn_aux_data[].scc`). */
+  scc: Uint32Array = new Uint32Array(0);
+  /** Loop visits by call chain → their entry state (`struct bpf_scc_visit`). */
+  readonly sccVisits = new Map<string, VerifierState | null>();
+  /** The history entry of the insn being checked (`cur_hist_ent`). */
+  curHistEnt: JmpHistoryEntry | null = null;
   /** Log positions for the `; state` suffix (`prev_log_pos`, `prev_insn_print_pos`). */
   prevLogPos = 0;
   prevInsnPrintPos = 0;
@@ -129,6 +136,15 @@ export class VerifierEnv {
       this.fail(7, `The sequence of ${this.stack.length} jumps is too complex.\n`);
     if (st.parent) st.parent.branches++;
     return st;
+  }
+
+  /** The `cb_imm` text of an `ld_imm64` at `idx`: map pointers as stable kernel-like addresses. */
+  immText(idx: number, x: Insn, full: bigint): string {
+    const ref = this.input.ldImmMaps.get(idx);
+    if (ref && (x.src === 1 || x.src === 5)) return `0x${mapAddress(ref.map.id).toString(16)}`;
+    if (ref && (x.src === 2 || x.src === 6))
+      return `0x${(mapAddress(ref.map.id) + 0x100n + BigInt(ref.off)).toString(16)}`;
+    return `0x${BigInt.asUintN(64, full).toString(16)}`;
   }
 
   /** `env->log.level & BPF_LOG_LEVEL` (levels 1 and 2). */
@@ -218,6 +234,11 @@ export class VerifierEnv {
     }
     this.printVerifierState(st, frameno, false);
   }
+}
+
+/** A stable address of the kernel's form (`0xffff888...`) for map `id`. */
+export function mapAddress(id: number): bigint {
+  return 0xffff_8881_0000_0000n + BigInt(id) * 0x1000n;
 }
 
 /** Models `vlog_alignment` (kernel/bpf/log.c). */

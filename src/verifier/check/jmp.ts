@@ -14,6 +14,7 @@ import { syncLinkedRegs } from '../linked-regs.js';
 import { BPF_ADD_CONST, baseType, copyRegState, REG_TYPE, type RegState, TYPE_FLAG } from '../reg-state.js';
 import type { VerifierEnv } from './env.js';
 import type { VerifierMapInfo } from './input.js';
+import { markChainPrecision } from './precision.js';
 import {
   checkRegArg,
   isPointerValue,
@@ -247,6 +248,10 @@ export function checkCondJmpOp(env: VerifierEnv, insn: Insn): void {
   if (regIsPktPointerAny(dst) && regIsPktPointerAny(src) && !isJmp32)
     pred = isPktPtrBranchTaken(dst, src, opcode);
   else pred = isBranchTaken(dst, src, opcode, isJmp32);
+  if (pred >= 0) {
+    if (dst.type === REG_TYPE.SCALAR_VALUE) markChainPrecision(env, insn.dst);
+    if (srcX && src.type === REG_TYPE.SCALAR_VALUE) markChainPrecision(env, insn.src);
+  }
   if (pred === 1) {
     if (env.logLevel1) env.printInsnState(thisBranch, thisBranch.curframe);
     env.insnIdx += insn.off;

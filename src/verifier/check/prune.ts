@@ -12,6 +12,7 @@ import { BPF_REG_SIZE, STACK_SLOT, type StackSlot } from '../print-state.js';
 import { BPF_ADD_CONST, baseType, newRegState, REG_TYPE, type RegState } from '../reg-state.js';
 import { tnumIn } from '../tnum.js';
 import type { VerifierEnv } from './env.js';
+import { markAllScalarsImprecise, propagatePrecision, pushJmpHistory } from './precision.js';
 import { markUnknown } from './regs.js';
 import {
   cloneVerifierState,
@@ -104,6 +105,7 @@ function regsafe(o: RegState, c: RegState, idmap: IdMap, exact: number): boolean
   if (o.type !== c.type) return false;
   switch (baseType(o.type)) {
     case REG_TYPE.SCALAR_VALUE:
+      if (!o.precise && exact === EXACT.NOT_EXACT) return true;
       if ((o.id & BPF_ADD_CONST) !== (c.id & BPF_ADD_CONST)) return false;
       if (o.id & BPF_ADD_CONST && o.off !== c.off) return false;
       return rangeWithin(o, c) && tnumIn(o.varOff, c.varOff) && idmap.checkScalarIds(o.id, c.id);
@@ -241,7 +243,7 @@ function statesMaybeLooping(old: VerifierState, cur: VerifierState): boolean {
 export function isStateVisited(env: VerifierEnv, insnIdx: number): number {
   const cur = env.cur;
   // BPF_F_TEST_STATE_FREQ: a checkpoint at every prune point
-  const forceNewState = (env.input.progFlags & BPF_F_TEST_STATE_FREQ) !== 0;
+  const forceNewState = (env.input.progFlags & BPF_F_TEST_STATE_FREQ) !== 0 || cur.jmpHistory.length > 40;
   let addNewState = forceNewState;
   if (env.jmpsProcessed - env.prevJmpsProcessed >= 2 && env.insnProcessed - env.prevInsnProcessed >= 8)
     addNewState = true;
@@ -274,6 +276,8 @@ export function isStateVisited(env: VerifierEnv, insnIdx: number): number {
         miss = true;
       } else if (statesEqual(env, sl, cur, EXACT.NOT_EXACT)) {
         sl.hitCnt++;
+        if (env.aux[insnIdx]?.jmpPoint) pushJmpHistory(env, cur, 0);
+        propagatePrecision(env, sl, cur);
         return 1;
       } else miss = true;
       if (miss) {
@@ -301,6 +305,8 @@ export function isStateVisited(env: VerifierEnv, insnIdx: number): number {
     env.peakStates = env.exploredStatesSize + env.freeListSize;
   env.prevJmpsProcessed = env.jmpsProcessed;
   env.prevInsnProcessed = env.insnProcessed;
+  // forget precise markings we inherited (the checkpoint gets them back by backtracking)
+  if (env.bpfCapable) markAllScalarsImprecise(cur);
   const nst = cloneVerifierState(cur);
   nst.insnIdx = insnIdx;
   nst.branches = 1;
@@ -308,12 +314,50 @@ export function isStateVisited(env: VerifierEnv, insnIdx: number): number {
   nst.hitCnt = 0;
   nst.missCnt = 0;
   cur.parent = nst;
+  cur.firstInsnIdx = insnIdx;
+  cur.jmpHistory = [];
   if (!list) {
     list = [];
     env.explored.set(bucket, list);
   }
   list.unshift(nst);
+  maybeEnterScc(env, nst);
   return 0;
+}
+
+/**
+ * The loop (SCC) a state is in, with the call sites that lead there, as `(callsite,...,scc)`; null
+ * when no frame of the state is inside a loop. Models `compute_scc_callchain` + `format_callchain`.
+ */
+function sccCallchain(env: VerifierEnv, st: VerifierState): string | null {
+  const sites: number[] = [];
+  for (let i = 0; i <= st.curframe; i++) {
+    const insnIdx = i === st.curframe ? st.insnIdx : (st.frames[i + 1] as FuncState).callsite;
+    const scc = env.scc[insnIdx] ?? 0;
+    if (scc) return `(${sites.map((s) => `${s},`).join('')}${scc})`;
+    if (i < st.curframe) sites.push(insnIdx);
+    else return null;
+  }
+  return null;
+}
+
+/** Models `maybe_enter_scc`: the first checkpoint of a loop visit is its entry state. */
+function maybeEnterScc(env: VerifierEnv, st: VerifierState): void {
+  if (!env.scc[st.insnIdx]) return;
+  const chain = sccCallchain(env, st);
+  if (chain === null) return;
+  if (env.sccVisits.get(chain)) return;
+  env.sccVisits.set(chain, st);
+  if (env.logLevel2) env.verbose(`SCC enter ${chain}\n`);
+}
+
+/** Models `maybe_exit_scc`: the loop visit ends when its entry state has no live paths left. */
+function maybeExitScc(env: VerifierEnv, st: VerifierState): void {
+  if (!env.scc[st.insnIdx]) return;
+  const chain = sccCallchain(env, st);
+  if (chain === null || env.sccVisits.get(chain) !== st) return;
+  env.sccVisits.set(chain, null);
+  if (env.logLevel2) env.verbose(`SCC exit ${chain}\n`);
 }
 
 /**
@@ -325,6 +369,7 @@ export function updateBranchCounts(env: VerifierEnv, st: VerifierState): void {
   while (s) {
     const br = --s.branches;
     if (br > 0) break;
+    maybeExitScc(env, s);
     if (s.inFreeList) {
       s.inFreeList = false;
       env.freeListSize--;

@@ -13,6 +13,7 @@ import { BPF_REG_SIZE, STACK_SLOT, tnumStrn } from '../print-state.js';
 import { baseType, copyRegState, newRegState, REG_TYPE, type RegState } from '../reg-state.js';
 import { tnumIsConst } from '../tnum.js';
 import { BPF_MAX_VAR_OFF, type VerifierEnv } from './env.js';
+import { insnStackAccessFlags, markChainPrecision, pushJmpHistory } from './precision.js';
 import { isPointerValueReg, markConstZero, markUnknown, registerIsNull } from './regs.js';
 import {
   type FuncState,
@@ -154,6 +155,7 @@ function checkStackWriteFixedOff(
   const reg = valueRegno >= 0 ? (cur.regs[valueRegno] as RegState) : null;
   const insn = env.insns[insnIdx];
   const isStMem = insn !== undefined && (insn.code & 7) === 0x02;
+  let insnFlags = insnStackAccessFlags(f.frameno, spi);
   env.markStackSlotScratched(spi);
   if (reg && off % BPF_REG_SIZE === 0 && reg.type === REG_TYPE.SCALAR_VALUE && env.bpfCapable) {
     const fits = regWidth(reg) <= 8 * size;
@@ -189,9 +191,14 @@ function checkStackWriteFixedOff(
       for (let i = 0; i < BPF_REG_SIZE; i++)
         if (st.slotType[i] === STACK_SLOT.SPILL) st.slotType[i] = STACK_SLOT.MISC;
     }
-    if ((reg && registerIsNull(reg)) || (!reg && isStMem && insn && insn.imm === 0)) type = STACK_SLOT.ZERO;
+    if ((reg && registerIsNull(reg)) || (!reg && isStMem && insn && insn.imm === 0)) {
+      if (valueRegno >= 0) markChainPrecision(env, valueRegno);
+      type = STACK_SLOT.ZERO;
+    }
     for (let i = 0; i < size; i++) st.slotType[(slot - i) % BPF_REG_SIZE] = type;
+    insnFlags = 0;
   }
+  if (insnFlags) pushJmpHistory(env, env.cur, insnFlags);
 }
 
 function checkStackWriteVarOff(
@@ -316,6 +323,7 @@ function checkStackReadFixedOff(
   const st = f.stack[spi] ?? newStackSlot();
   const stype = st.slotType;
   const reg = st.spilledPtr;
+  let insnFlags = insnStackAccessFlags(f.frameno, spi);
   env.markStackSlotScratched(spi);
   if (isSpilledReg(st)) {
     let spillSize = 1;
@@ -347,8 +355,13 @@ function checkStackReadFixedOff(
           env.fail(E.EACCES, `invalid read from stack off ${off}+${i} size ${size}\n`);
         }
         if (spillCnt === size && tnumIsConst(reg.varOff) && reg.varOff.value === 0n) markConstZero(env, dst);
-        else if (zeroCnt === size) markConstZero(env, dst);
-        else markUnknown(env, dst);
+        else if (zeroCnt === size) {
+          markConstZero(env, dst);
+          insnFlags = 0;
+        } else {
+          markUnknown(env, dst);
+          insnFlags = 0;
+        }
       }
     } else if (dstRegno >= 0) {
       if (env.bpfCapable) assignScalarIdBeforeMov(reg, env.idGen);
@@ -364,7 +377,9 @@ function checkStackReadFixedOff(
       env.fail(E.EACCES, `invalid read from stack off ${off}+${i} size ${size}\n`);
     }
     if (dstRegno >= 0) markRegStackRead(env, f, off, off + size, dstRegno);
+    insnFlags = 0;
   }
+  if (insnFlags) pushJmpHistory(env, env.cur, insnFlags);
 }
 
 /** What a helper access records for raw (uninitialized-memory) arguments. Models parts of `bpf_call_arg_meta`. */

@@ -7,6 +7,7 @@
  */
 import { BPF_REG_SIZE, STACK_SLOT, type StackSlot } from '../print-state.js';
 import { cloneRegState, newRegState, REG_TYPE, type RegState } from '../reg-state.js';
+import type { JmpHistoryEntry } from './precision.js';
 
 /** Registers per frame. Models `MAX_BPF_REG`. */
 export const MAX_BPF_REG = 11;
@@ -55,6 +56,11 @@ export interface VerifierState {
   missCnt: number;
   /** Evicted from the explored list but still a parent of live paths (`in_free_list`). */
   inFreeList?: boolean;
+  /** Jumps and stack accesses since the last checkpoint (`jmp_history`). */
+  jmpHistory: JmpHistoryEntry[];
+  /** First and last insn of the segment this state covers (`first_insn_idx`, `last_insn_idx`). */
+  firstInsnIdx: number;
+  lastInsnIdx: number;
 }
 
 /** A stack slot with every byte STACK_INVALID. */
@@ -125,6 +131,9 @@ export function cloneVerifierState(s: VerifierState): VerifierState {
     speculative: s.speculative,
     hitCnt: 0,
     missCnt: 0,
+    jmpHistory: s.jmpHistory.map((e) => ({ ...e })),
+    firstInsnIdx: s.firstInsnIdx,
+    lastInsnIdx: s.lastInsnIdx,
   };
 }
 
