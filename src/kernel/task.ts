@@ -22,6 +22,7 @@ import { CAP, capable } from './creds.js';
 import { fdinfo } from './emulated-host.js';
 import { FdTable } from './fdtable.js';
 import { KFile, O_FLAGS } from './file.js';
+import type { Inode } from './fs/inode.js';
 import type { Kernel } from './kernel.js';
 import {
   parseActionsLogged,
@@ -86,6 +87,16 @@ export class Task implements SeccompTask {
   exe = '/usr/bin/bpfsim-task';
   /** A ptrace tracer with PTRACE_O_TRACESECCOMP, or none (TRACE then fails the call with ENOSYS). */
   tracer: SeccompTracer | undefined;
+  /** The working directory (`current->fs->pwd`); undefined is the root. */
+  cwd: Inode | undefined;
+  /** The parent process (`real_parent`), for wait4. */
+  parent: Task | undefined;
+  /** Child processes not yet reaped (`children`). */
+  readonly children: Task[] = [];
+  /** The wait status once exited (`exit_code`: code << 8, or the killing signal). */
+  exitStatus: number | undefined;
+  /** execve succeeded at least once since this task was created (vfork parents wait for it). */
+  execed = false;
   private readonly group: ThreadGroup;
   private exited = false;
 
@@ -291,6 +302,9 @@ export class Task implements SeccompTask {
     child.umask = this.umask;
     child.comm = this.comm;
     child.exe = this.exe;
+    child.cwd = this.cwd;
+    child.parent = this;
+    this.children.push(child);
     inheritSeccomp(this, child);
     return child;
   }
@@ -301,6 +315,7 @@ export class Task implements SeccompTask {
     t.umask = this.umask;
     t.comm = this.comm;
     t.exe = this.exe;
+    t.cwd = this.cwd;
     inheritSeccomp(this, t);
     return t;
   }
@@ -308,6 +323,29 @@ export class Task implements SeccompTask {
   /** `execve()`: closes close-on-exec descriptors (credentials unchanged: no setuid binaries here). */
   exec(): void {
     this.fds.closeOnExec();
+  }
+
+  /**
+   * `execve(path)` after the binary was found (fs/exec.c `begin_new_exec`): close-on-exec fds
+   * closed, `comm` set from the file name, the seccomp filters and no_new_privs kept.
+   */
+  execAs(path: string): void {
+    this.exec();
+    this.exe = path;
+    this.comm = (path.split('/').pop() ?? path).slice(0, 15);
+    this.execed = true;
+  }
+
+  /** The thread-group leader has exited and nobody reaped it yet (`EXIT_ZOMBIE`). */
+  get zombie(): boolean {
+    return this.exited && this.exitStatus !== undefined && this.group.threads.every((t) => t.exited);
+  }
+
+  /** `release_task` after wait4 reaped this child: the parent forgets it. */
+  reap(): void {
+    const p = this.parent;
+    if (p !== undefined) p.children.splice(p.children.indexOf(this), 1);
+    this.parent = undefined;
   }
 
   /** Process exit: closes every descriptor. Further syscalls return -ESRCH. */

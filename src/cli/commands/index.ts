@@ -18,4 +18,5 @@ export const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   prog: async () => (await import('./prog.js')).progCommand,
   verify: async () => (await import('./verify.js')).verifyCommand,
   audit: async () => (await import('./audit.js')).auditCommand,
+  run: async () => (await import('./run.js')).runCommand,
 };
