@@ -60,7 +60,9 @@ describe('bpfsim demo', () => {
       const cmd = (lines[1] ?? '').replace(/^\s*\$ /, '');
       const res = await runPipeline(cmd);
       // `seccomp check` exits 1 when the traced program would fail, as the demo says it would.
-      const fails = /^bpfsim seccomp check /.test(cmd) && step.includes('verdict: the program would FAIL');
+      const fails =
+        (/^bpfsim seccomp check /.test(cmd) && step.includes('verdict: the program would FAIL')) ||
+        (/^bpfsim run /.test(cmd) && step.includes('verdict: the workload FAILED'));
       expect(res.status, cmd).toBe(fails ? 1 : 0);
       // a verifier log (prog load ... log_level N) goes to stderr, as bpftool -d prints it
       const got = (res.out + res.err).split('\n').map((l) => l.trim());
@@ -69,6 +71,7 @@ describe('bpfsim demo', () => {
         const t = l.trim();
         if (
           /^(summary|first kill|key|Return value): /.test(t) ||
+          (/^bpfsim run /.test(cmd) && /^(killed|verdict): /.test(t)) ||
           /^ ?\d{4}: 0x/.test(t) ||
           /^\d+: xdp /.test(t)
         ) {

@@ -25,7 +25,7 @@ Example:
     const color = !args.includes('--no-color') && process.stdout.isTTY === true && !process.env.NO_COLOR;
     const out = demoOut(io, color);
     io.out('bpfsim: the Linux BPF subsystem and seccomp, emulated (reference kernel: Linux 6.18)\n');
-    const ok = ebpfDemo(out, io) && (await objectsDemo(out, io)) && seccompDemo(out, io);
+    const ok = ebpfDemo(out, io) && (await objectsDemo(out, io)) && (await seccompDemo(out, io));
     io.out(ok ? '\nDemo finished.\n' : '\nThe demo found a problem (see above).\n');
     return ok ? 0 : 1;
   },

@@ -14,11 +14,12 @@ import { renderFilter } from '../../seccomp/compile/output.js';
 import { findArch } from '../../seccomp/syscalls/arches.js';
 import { syscallNumber } from '../../seccomp/syscalls/resolve.js';
 import type { CliIo } from '../command.js';
+import { runCommand } from '../commands/run.js';
 import { examplesDir, shownPath } from './ebpf.js';
 import type { DemoOut } from './out.js';
 
 /** Runs the seccomp part of the demo; returns false if something did not behave. */
-export function seccompDemo(out: DemoOut, io: CliIo): boolean {
+export async function seccompDemo(out: DemoOut, io: CliIo): Promise<boolean> {
   const x86_64 = findArch('x86_64');
   if (x86_64 === undefined) return false;
   const root = join(examplesDir(), '..');
@@ -65,8 +66,41 @@ export function seccompDemo(out: DemoOut, io: CliIo): boolean {
     underDocker.summary.wouldFail ? 'verdict: the program would FAIL' : 'verdict: the program would run',
   );
 
+  // The Nebula-like VPN daemon, run by bpfsim's syscall engine under the same profile, then under
+  // a profile written for it that forgets rtnetlink.
+  const nebulaTight = shownPath(join(examplesDir(), 'nebula-tight.json'), io);
+  const runWorkload = async (argv: string[]): Promise<{ status: number; lines: string[] }> => {
+    let text = '';
+    const sub: CliIo = {
+      out: (t) => {
+        text += t;
+      },
+      err: () => {},
+      errIsTty: false,
+      cwd: io.cwd,
+      env: io.env,
+    };
+    const status = await runCommand.run(argv, sub, { json: false, pretty: false });
+    return { status, lines: text.trimEnd().split('\n') };
+  };
   out.step(
-    'The same run under a tight profile that kills whoever lists a directory',
+    "Run a Nebula-like VPN daemon (tun device, MTU, rtnetlink routes, UDP) under Docker's profile: every syscall goes through the filter, then bpfsim's syscall engine",
+    `bpfsim run nebula --profile ${docker}`,
+  );
+  const nebula = await runWorkload(['nebula', '--profile', dockerPath]);
+  for (const l of nebula.lines.filter((x) => /TUNSETIFF|SIOCSIFMTU|RTM_NEWROUTE|bind\(5/.test(x)))
+    out.text(l);
+  for (const l of nebula.lines.filter((x) => /^(summary|verdict): /.test(x))) out.text(l);
+  out.step(
+    'The same daemon under a profile that forgets rtnetlink: the kernel kills it at socket(AF_NETLINK, ...)',
+    `bpfsim run nebula --profile ${nebulaTight}`,
+  );
+  const killed = await runWorkload(['nebula', '--profile', join(examplesDir(), 'nebula-tight.json')]);
+  for (const l of killed.lines.filter((x) => /^(summary|killed|verdict): /.test(x) || /KILL/.test(x)))
+    out.text(l);
+
+  out.step(
+    'The strace run under a tight profile that kills whoever lists a directory',
     `bpfsim seccomp check ${tight} --trace ${traceShown} --audit`,
   );
   const tightFilter = compileProfileText(readFileSync(tightPath, 'utf8'), tight, { arch: x86_64 });
@@ -86,5 +120,11 @@ export function seccompDemo(out: DemoOut, io: CliIo): boolean {
   );
   out.step('The audit record the kernel writes for that kill (--audit stored it)', 'bpfsim audit');
   for (const r of underTight.audit ?? []) out.text(r.text);
-  return !underDocker.summary.wouldFail && underTight.summary.wouldFail && kill?.syscall === 'getdents64';
+  return (
+    !underDocker.summary.wouldFail &&
+    underTight.summary.wouldFail &&
+    kill?.syscall === 'getdents64' &&
+    nebula.status === 0 &&
+    killed.status === 1
+  );
 }
