@@ -15,10 +15,31 @@ const MMAP_BASE = 0x7f00_0000_0000;
 /** Highest user address (TASK_SIZE on x86_64 with 4-level paging). */
 const TASK_SIZE = 0x7fff_ffff_f000;
 
-interface Region {
-  start: number;
-  end: number;
-  bytes: Uint8Array;
+/**
+ * One mapping. Its zeroed pages are allocated on first touch, as the kernel faults in anonymous
+ * pages lazily (a process that maps and unmaps without touching costs no memory).
+ */
+class Region {
+  private data: Uint8Array | undefined;
+  constructor(
+    readonly start: number,
+    readonly end: number,
+    data?: Uint8Array,
+  ) {
+    this.data = data;
+  }
+  get bytes(): Uint8Array {
+    this.data ??= new Uint8Array(this.end - this.start);
+    return this.data;
+  }
+  /** A copy with its own pages (fork); untouched pages stay unallocated. */
+  copy(): Region {
+    return new Region(this.start, this.end, this.data?.slice());
+  }
+  /** The sub-mapping [from, to) of this one, sharing its pages. */
+  slice(from: number, to: number): Region {
+    return new Region(from, to, this.data?.subarray(from - this.start, to - this.start));
+  }
 }
 
 const roundUpPage = (n: number): number => Math.ceil(n / PAGE_SIZE) * PAGE_SIZE;
@@ -51,7 +72,7 @@ export class UserMemory {
       this.next += size + PAGE_SIZE;
       if (this.next > TASK_SIZE) return -ERRNO.ENOMEM;
     }
-    const region: Region = { start, end: start + size, bytes: new Uint8Array(size) };
+    const region = new Region(start, start + size);
     const i = this.indexAfter(start);
     this.regions.splice(i, 0, region);
     this.last = undefined;
@@ -73,11 +94,11 @@ export class UserMemory {
       }
       this.mappedBytes -= r.end - r.start;
       if (r.start < lo) {
-        out.push({ start: r.start, end: lo, bytes: r.bytes.subarray(0, lo - r.start) });
+        out.push(r.slice(r.start, lo));
         this.mappedBytes += lo - r.start;
       }
       if (r.end > hi) {
-        out.push({ start: hi, end: r.end, bytes: r.bytes.subarray(hi - r.start) });
+        out.push(r.slice(hi, r.end));
         this.mappedBytes += r.end - hi;
       }
     }
@@ -226,7 +247,7 @@ export class UserMemory {
     const m = new UserMemory();
     m.next = this.next;
     m.mappedBytes = this.mappedBytes;
-    m.regions = this.regions.map((r) => ({ start: r.start, end: r.end, bytes: r.bytes.slice() }));
+    m.regions = this.regions.map((r) => r.copy());
     return m;
   }
 

@@ -50,9 +50,12 @@ export function actionHasData(action: ActionName): boolean {
 
 /** The action a known `ret & SECCOMP_RET_ACTION_FULL` names, or undefined for an unknown value. */
 function knownAction(full: number): ActionName | undefined {
-  for (const name of ACTION_NAMES) if (ACTION_VALUE[name] === full) return name;
-  return undefined;
+  return ACTION_BY_VALUE.get(full);
 }
+
+const ACTION_BY_VALUE: ReadonlyMap<number, ActionName> = new Map(
+  ACTION_NAMES.map((name) => [ACTION_VALUE[name], name] as const),
+);
 
 /**
  * Decodes a filter's 32-bit return value exactly as the kernel acts on it
