@@ -101,8 +101,13 @@ describe('README examples', () => {
           expected.push(lines[j] as string);
         const cmd = l.slice(2);
         const r = await pipeline(cmd);
-        // `seccomp check` exits 1 when the traced run would fail, as its last line says.
-        const fails = expected.some((e) => e.startsWith('verdict: the program would FAIL'));
+        // `seccomp check`, `run` and `verify` exit 1 when the run fails / the program is rejected, as their last line says.
+        const fails = expected.some(
+          (e) =>
+            e.startsWith('verdict: the program would FAIL') ||
+            e === 'verdict: the workload FAILED' ||
+            e.startsWith('verdict: reject'),
+        );
         expect(r.status, `${cmd}\n${r.err}`).toBe(fails ? 1 : 0);
         const got = (r.out + r.err).replace(/\n$/, '').split('\n');
         expect(
