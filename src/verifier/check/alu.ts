@@ -234,6 +234,7 @@ function adjustRegMinMaxVals(env: VerifierEnv, insn: Insn): void {
       return;
     }
   }
+  if (op === OP.ADD || op === OP.SUB) sanitizeValAlu(env, insn);
   const umaxBefore = dst.umax;
   if (dst.varOff.mask === 0n && src.varOff.mask === 0n && constAlu(insn.code, dst, src.varOff.value)) {
     trackLinkedConstDelta(insn.code, dst, src, umaxBefore, env.bpfCapable);
@@ -394,6 +395,9 @@ function adjustPtrMinMaxVals(env: VerifierEnv, insn: Insn, ptrIn: RegState, offI
   if (!checkRegSaneOffset(env, offReg, ptr.type) || !checkRegSaneOffset(env, ptr, ptr.type))
     env.fail(E.EINVAL);
   markReg32Unbounded(dst);
+  const sanitize = op === OP.ADD || op === OP.SUB;
+  const info: SanitizeInfo = { maskToLeft: false, aluState: 0, aluLimit: 0 };
+  if (sanitize) sanitizePtrAlu(env, insn, ptr, offReg, !offIsDst, info, false);
   const inherit = (): void => {
     dst.map = ptr.map;
     dst.range = ptr.range;
@@ -497,6 +501,123 @@ function adjustPtrMinMaxVals(env: VerifierEnv, insn: Insn, ptrIn: RegState, offI
   if (!checkRegSaneOffset(env, dst, ptr.type)) env.fail(E.EINVAL);
   regBoundsSync(dst);
   if (!env.bypassSpecV1) sanitizeCheckBounds(env, dstno, dst);
+  if (sanitize) sanitizePtrAlu(env, insn, dst, offReg, !offIsDst, info, true);
+}
+
+/** Per-insn ALU sanitation state (`insn_aux_data.alu_state`, `alu_limit`). */
+const aluAux = new WeakMap<VerifierEnv, Map<number, { state: number; limit: number }>>();
+
+const BPF_ALU_SANITIZE_SRC = 1 << 0;
+const BPF_ALU_SANITIZE_DST = 1 << 1;
+const BPF_ALU_NEG_VALUE = 1 << 2;
+const BPF_ALU_NON_POINTER = 1 << 3;
+const BPF_ALU_IMMEDIATE = 1 << 4;
+const REASON = { BOUNDS: -1, TYPE: -2, PATHS: -3, LIMIT: -4 } as const;
+
+interface SanitizeInfo {
+  maskToLeft: boolean;
+  aluState: number;
+  aluLimit: number;
+}
+
+/** Models `update_alu_sanitation_state`: one insn, one masking; REASON_PATHS when paths disagree. */
+function updateAluSanitationState(env: VerifierEnv, state: number, limit: number): number {
+  let m = aluAux.get(env);
+  if (!m) {
+    m = new Map();
+    aluAux.set(env, m);
+  }
+  const a = m.get(env.insnIdx);
+  if (a && a.state && (a.state !== state || a.limit !== limit)) return REASON.PATHS;
+  m.set(env.insnIdx, { state, limit });
+  return 0;
+}
+
+/** Models `sanitize_err`. */
+function sanitizeErr(env: VerifierEnv, insn: Insn, reason: number, offIsDst: boolean): never {
+  const err = 'pointer arithmetic with it prohibited for !root';
+  const op = (insn.code & 0xf0) === OP.ADD ? 'add' : 'sub';
+  const dst = insn.dst;
+  const src = insn.src;
+  switch (reason) {
+    case REASON.BOUNDS:
+      env.fail(E.EACCES, `R${offIsDst ? dst : src} has unknown scalar with mixed signed bounds, ${err}\n`);
+      break;
+    case REASON.TYPE:
+      env.fail(E.EACCES, `R${offIsDst ? src : dst} has pointer with unsupported alu operation, ${err}\n`);
+      break;
+    case REASON.PATHS:
+      env.fail(E.EACCES, `R${dst} tried to ${op} from different maps, paths or scalars, ${err}\n`);
+      break;
+    default:
+      env.fail(E.EACCES, `R${dst} tried to ${op} beyond pointer bounds, ${err}\n`);
+  }
+}
+
+/** Models `retrieve_ptr_limit`: the masking limit of a stack or map value pointer. */
+function retrievePtrLimit(ptr: RegState, maskToLeft: boolean): number {
+  let max: number;
+  let limit: bigint;
+  if (ptr.type === REG_TYPE.PTR_TO_STACK) {
+    max = 512 + (maskToLeft ? 1 : 0);
+    limit = -(BigInt.asIntN(64, ptr.varOff.value) + BigInt(ptr.off));
+  } else if (ptr.type === REG_TYPE.PTR_TO_MAP_VALUE) {
+    max = ptr.map?.valueSize ?? 0;
+    limit = (maskToLeft ? ptr.smin : ptr.umax) + BigInt(ptr.off);
+  } else return REASON.TYPE;
+  const u = BigInt.asUintN(32, limit);
+  if (u >= BigInt(max)) return REASON.LIMIT;
+  return Number(u);
+}
+
+/**
+ * Models `sanitize_ptr_alu` for loads without CAP_PERFMON (Spectre v1): register offsets must have
+ * one-signed bounds and the pointer a masking limit, the same on every path. The speculative
+ * simulation of the out-of-range case (`sanitize_speculative_path`) is not modelled.
+ */
+function sanitizePtrAlu(
+  env: VerifierEnv,
+  insn: Insn,
+  ptr: RegState,
+  off: RegState,
+  ptrIsDst: boolean,
+  info: SanitizeInfo,
+  commit: boolean,
+): void {
+  if (env.bypassSpecV1 || !(insn.code & SRC_X)) return;
+  if (env.cur.speculative) return;
+  const offIsImm = off.varOff.mask === 0n;
+  const offIsNeg = off.smin < 0n;
+  const op = insn.code & 0xf0;
+  if (!commit) {
+    if (!offIsImm && off.smin < 0n !== off.smax < 0n) sanitizeErr(env, insn, REASON.BOUNDS, !ptrIsDst);
+    info.maskToLeft = (op === OP.ADD && offIsNeg) || (op === OP.SUB && !offIsNeg);
+  }
+  const limit = retrievePtrLimit(ptr, info.maskToLeft);
+  if (limit < 0) sanitizeErr(env, insn, limit, !ptrIsDst);
+  let state: number;
+  let aluLimit: number;
+  if (commit) {
+    state = info.aluState;
+    aluLimit = Math.abs(info.aluLimit - limit);
+  } else {
+    state = (offIsNeg ? BPF_ALU_NEG_VALUE : 0) | (offIsImm ? BPF_ALU_IMMEDIATE : 0);
+    state |= ptrIsDst ? BPF_ALU_SANITIZE_SRC : BPF_ALU_SANITIZE_DST;
+    info.aluState = state;
+    info.aluLimit = limit;
+    aluLimit = limit;
+  }
+  if (commit) {
+    const r = updateAluSanitationState(env, state, aluLimit);
+    if (r < 0) sanitizeErr(env, insn, r, !ptrIsDst);
+  }
+}
+
+/** Models `sanitize_val_alu`: a scalar op at an insn that also did pointer arithmetic on another path. */
+export function sanitizeValAlu(env: VerifierEnv, insn: Insn): void {
+  if (env.bypassSpecV1 || !(insn.code & SRC_X)) return;
+  const r = updateAluSanitationState(env, BPF_ALU_NON_POINTER, 0);
+  if (r < 0) sanitizeErr(env, insn, r, false);
 }
 
 /** Models `sanitize_check_bounds` (unprivileged loads): stack and map value pointers stay in bounds. */
