@@ -528,7 +528,7 @@ function updateAluSanitationState(env: VerifierEnv, state: number, limit: number
     aluAux.set(env, m);
   }
   const a = m.get(env.insnIdx);
-  if (a && a.state && (a.state !== state || a.limit !== limit)) return REASON.PATHS;
+  if (a?.state && (a.state !== state || a.limit !== limit)) return REASON.PATHS;
   m.set(env.insnIdx, { state, limit });
   return 0;
 }
