@@ -12,6 +12,7 @@ import type { MapTypeOps } from '../maps/ops.js';
 import { MAP_TYPES } from '../maps/registry.js';
 import { BPF_MAP_TYPE } from '../maps/uapi.js';
 import { Accounting, type KernelProfile, type UserStruct } from './accounting.js';
+import { BPF_AUDIT_OP, type BpfAuditOp, formatBpfAudit } from './audit/bpf-record.js';
 import type { AuditStorage } from './audit/store.js';
 import { BpfFs } from './bpffs.js';
 import { VirtualClock } from './clock.js';
@@ -47,6 +48,12 @@ export interface KernelOptions {
   runner?: ProgRunner;
   /** Storage for the built-in audit logger extension (a crash-safe store of every audit record). */
   auditStorage?: AuditStorage;
+  /**
+   * `audit_enabled` (set by auditd through AUDIT_SET): BPF program LOAD/UNLOAD records are written
+   * only when it is on. Default: on when `auditStorage` is given (an audit daemon is running), else
+   * off, as on a machine without auditd. SECCOMP records do not depend on it.
+   */
+  auditEnabled?: boolean;
   /** More extensions, by name, started after the built-in ones in this order. */
   extensions?: readonly (readonly [string, ExtensionConstructor])[];
 }
@@ -87,6 +94,8 @@ export class Kernel {
   /** SECCOMP audit records emitted so far (kernel/auditsc.c `audit_seccomp`), oldest first. */
   readonly auditLog: SeccompAuditRecord[] = [];
   private auditSerial = 0;
+  /** `audit_enabled` (kernel/audit.c). */
+  auditEnabled: boolean;
   /** The map types BPF_MAP_CREATE knows (`bpf_map_types[]`): the core ones, then the extensions'. */
   readonly mapTypes = new Map<number, MapTypeOps>();
   /** The extension host: map types, audit sinks and cleanups registered by extensions. */
@@ -104,6 +113,7 @@ export class Kernel {
     this.accounting = new Accounting(this.profile, opts.memoryLimit ?? Number.POSITIVE_INFINITY);
     this.sysctls = new Sysctls(opts.unprivilegedBpfDisabled ?? 2);
     this.verifier = opts.verifier ?? fullVerifier;
+    this.auditEnabled = opts.auditEnabled ?? opts.auditStorage !== undefined;
     this.runner = opts.runner ?? new VmRunner();
     for (const [type, ops] of Object.entries(MAP_TYPES))
       if (Number(type) !== BPF_MAP_TYPE.BLOOM_FILTER) this.mapTypes.set(Number(type), ops);
@@ -122,6 +132,32 @@ export class Kernel {
     const timeNs = this.clock.ktimeGetNs();
     const serial = ++this.auditSerial;
     const r: SeccompAuditRecord = { timeNs, serial, ...make(timeNs, serial) };
+    this.auditLog.push(r);
+    this.extensions.emit(r);
+  }
+
+  /** Continues the audit serial numbers after `last` (a kernel resumed from saved state). */
+  resumeAuditSerial(last: number): void {
+    if (last > this.auditSerial) this.auditSerial = last;
+  }
+
+  /**
+   * Models kernel/bpf/syscall.c `bpf_audit_prog`: a BPF record `prog-id=N op=LOAD|UNLOAD` when
+   * audit is enabled, in the context of the current task.
+   */
+  emitBpfAudit(progId: number, op: BpfAuditOp): void {
+    if (!this.auditEnabled) return;
+    const timeNs = this.clock.ktimeGetNs();
+    const serial = ++this.auditSerial;
+    const r: SeccompAuditRecord = {
+      timeNs,
+      serial,
+      type: 'BPF',
+      pid: this.current?.tgid ?? 0,
+      syscall: op === BPF_AUDIT_OP.LOAD ? 321 : -1,
+      code: 0,
+      text: formatBpfAudit(timeNs, serial, progId, op),
+    };
     this.auditLog.push(r);
     this.extensions.emit(r);
   }

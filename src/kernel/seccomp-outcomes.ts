@@ -130,6 +130,8 @@ export function parseActionsLogged(text: string): Set<string> | undefined {
 
 /** One SECCOMP audit record. */
 export interface SeccompAuditRecord {
+  /** The record type: SECCOMP (AUDIT_SECCOMP, default) or BPF (AUDIT_BPF, program load/unload). */
+  readonly type?: 'SECCOMP' | 'BPF';
   /** Virtual time of the record, ns. */
   readonly timeNs: bigint;
   readonly serial: number;

@@ -10,9 +10,12 @@ import { CliError, type Command } from '../command.js';
 import { auditStoreOf } from '../state/audit-files.js';
 import { stateDir } from '../state/store.js';
 
-const HELP = `Usage: bpfsim audit [--since NS] [--pid P] [--syscall NAME|NR] [--action A] [--json] [--state DIR]
-Prints the SECCOMP audit records (kernel/auditsc.c audit_seccomp) kept in the state directory's
-audit store (<state>/audit: append-only frames with checksums, rotated past 1 MiB), oldest first,
+const HELP = `Usage: bpfsim audit [--since NS] [--pid P] [--syscall NAME|NR] [--action A] [--type T] [--json]
+                    [--state DIR]
+Prints the audit records kept in the state directory's audit store: SECCOMP records
+(kernel/auditsc.c audit_seccomp, written by 'seccomp check --audit') and BPF records of program
+loads and unloads (kernel/bpf/syscall.c bpf_audit_prog, written by 'prog load' and when a program
+is freed), stored (<state>/audit: append-only frames with checksums, rotated past 1 MiB), oldest first,
 as auditd writes them. A truncated or corrupt tail (a crash mid-write) is reported on stderr with
 the file and offset; the records before it are all printed.
 
@@ -20,6 +23,7 @@ the file and offset; the records before it are all printed.
   --pid P        records of process P
   --syscall S    records of syscall S (x86_64 name or number)
   --action A     KILL_PROCESS, KILL_THREAD, TRAP, ERRNO, USER_NOTIF, TRACE or LOG
+  --type T       SECCOMP or BPF
   --json         one JSON object per record
 
 Example:
@@ -28,7 +32,7 @@ Example:
 /** `bpfsim audit`. */
 export const auditCommand: Command = {
   name: 'audit',
-  summary: 'show the SECCOMP audit records of the persistent kernel',
+  summary: 'show the audit records (SECCOMP, BPF) of the persistent kernel',
   help: HELP,
   run(args, io, global) {
     const p = parseArgs(args, {
@@ -36,6 +40,7 @@ export const auditCommand: Command = {
       pid: 'string',
       syscall: 'string',
       action: 'string',
+      type: 'string',
       json: true,
       state: 'string',
     });
@@ -56,6 +61,9 @@ export const auditCommand: Command = {
     const action = p.values.get('action');
     if (action !== undefined && !/^(KILL_PROCESS|KILL_THREAD|TRAP|ERRNO|USER_NOTIF|TRACE|LOG)$/i.test(action))
       throw new CliError(`audit: option '--action': unknown action '${action}'`, 2);
+    const type = p.values.get('type');
+    if (type !== undefined && !/^(SECCOMP|BPF)$/i.test(type))
+      throw new CliError(`audit: option '--type': unknown record type '${type}' (SECCOMP or BPF)`, 2);
     const since = p.values.get('since');
     if (since !== undefined && !/^\d+$/.test(since))
       throw new CliError(`audit: option '--since': not a number: '${since}'`, 2);
@@ -64,6 +72,7 @@ export const auditCommand: Command = {
       ...(num('pid') !== undefined ? { pid: num('pid') } : {}),
       ...(syscall !== undefined ? { syscall } : {}),
       ...(action !== undefined ? { action } : {}),
+      ...(type !== undefined ? { type } : {}),
     };
     const dir = stateDir(io, {
       ...(p.values.get('state') !== undefined ? { state: p.values.get('state') } : {}),
@@ -74,13 +83,15 @@ export const auditCommand: Command = {
       if (global.json || p.flags.has('json'))
         io.out(
           `${JSON.stringify({
+            type: r.type ?? 'SECCOMP',
             time_ns: r.timeNs.toString(),
             serial: r.serial,
             pid: r.pid,
             syscall: (x86_64 && syscallName(x86_64, r.syscall)) ?? r.syscall,
             nr: r.syscall,
-            action: recordAction(r.code),
-            code: `0x${(r.code >>> 0).toString(16)}`,
+            ...(r.type === 'BPF'
+              ? {}
+              : { action: recordAction(r.code), code: `0x${(r.code >>> 0).toString(16)}` }),
             text: r.text,
           })}\n`,
         );

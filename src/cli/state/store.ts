@@ -9,6 +9,7 @@
  * (temporary file, fsync, rename, fsync of the directory); a lock file serializes invocations.
  * A corrupt, truncated or newer file gives one line and is left untouched.
  */
+
 import {
   closeSync,
   fsyncSync,
@@ -21,8 +22,10 @@ import {
 } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pack, unpack } from 'msgpackr';
+import { AuditStore } from '../../kernel/audit/store.js';
 import { Kernel } from '../../kernel/kernel.js';
 import { CliError, type CliIo } from '../command.js';
+import { AuditFiles } from './audit-files.js';
 
 /** What the state file holds. */
 interface StateFile {
@@ -179,7 +182,10 @@ export function openState(
         throw new CliError(`${path}: cannot read (${(e as NodeJS.ErrnoException).code})`);
     }
     if (bytes !== undefined) state = decodeState(bytes, path);
-    const kernel = new Kernel({ seed: state.seed });
+    // The state's audit store is the kernel's audit daemon: its records persist; it is enabled once
+    // the journal has replayed, so the replay does not log again what earlier runs logged.
+    const audit = new AuditFiles(join(dir, 'audit'));
+    const kernel = new Kernel({ seed: state.seed, auditStorage: audit, auditEnabled: false });
     state.journal.forEach((argv, i) => {
       try {
         replay(kernel, argv);
@@ -189,6 +195,9 @@ export function openState(
         );
       }
     });
+    kernel.auditEnabled = true;
+    const stored = new AuditStore(audit).readAll().records;
+    kernel.resumeAuditSerial(stored.reduce((m, r) => Math.max(m, r.serial), 0));
     let dirty = false;
     return {
       kernel,

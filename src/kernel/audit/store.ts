@@ -27,6 +27,8 @@ export interface AuditStorage {
 
 /** What a stored record holds: the SECCOMP record and the arch of the call. */
 export interface StoredRecord {
+  /** SECCOMP or BPF (absent in records written before BPF records existed: SECCOMP). */
+  readonly type?: 'SECCOMP' | 'BPF';
   readonly timeNs: bigint;
   readonly serial: number;
   readonly pid: number;
@@ -103,6 +105,7 @@ export function readFrames(
       const v = unpack(payload) as Partial<StoredRecord>;
       if (typeof v?.text !== 'string' || typeof v.serial !== 'number') return bad('undecodable');
       r = {
+        ...(v.type === 'BPF' ? { type: 'BPF' as const } : {}),
         timeNs: BigInt(v.timeNs ?? 0),
         serial: v.serial,
         pid: Number(v.pid ?? 0),
@@ -135,6 +138,7 @@ export class AuditStore {
   /** Appends one record durably, rotating first when the current file is full. */
   append(r: SeccompAuditRecord | StoredRecord): void {
     const payload = pack({
+      ...(r.type === 'BPF' ? { type: 'BPF' } : {}),
       timeNs: r.timeNs.toString(),
       serial: r.serial,
       pid: r.pid,
@@ -182,6 +186,8 @@ export interface AuditFilter {
   readonly syscall?: number;
   /** An action name as `formatRet` prints it without data (`ERRNO`, `KILL_PROCESS`, `LOG`...). */
   readonly action?: string;
+  /** The record type (`SECCOMP` or `BPF`). */
+  readonly type?: string;
 }
 
 const ACTION_OF: Readonly<Record<number, string>> = {
@@ -205,6 +211,9 @@ export function matchRecord(r: StoredRecord, f: AuditFilter): boolean {
   if (f.sinceNs !== undefined && r.timeNs < f.sinceNs) return false;
   if (f.pid !== undefined && r.pid !== f.pid) return false;
   if (f.syscall !== undefined && r.syscall !== f.syscall) return false;
-  if (f.action !== undefined && recordAction(r.code) !== f.action.toUpperCase()) return false;
+  const type = r.type ?? 'SECCOMP';
+  if (f.type !== undefined && type !== f.type.toUpperCase()) return false;
+  if (f.action !== undefined && (type !== 'SECCOMP' || recordAction(r.code) !== f.action.toUpperCase()))
+    return false;
   return true;
 }

@@ -285,10 +285,12 @@ export function progLoad(task: Task, attr: BpfAttr, uattr: number, uattrSize: nu
         },
         charge,
         (p) => {
+          kernel.emitBpfAudit(p.id, 'UNLOAD');
           kernel.progs.remove(p.id);
           kernel.accounting.uncharge(p.charge);
         },
       ),
   );
+  kernel.emitBpfAudit(prog.id, 'LOAD');
   return progNewFd(task, prog);
 }
