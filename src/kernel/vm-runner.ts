@@ -42,6 +42,9 @@ function setR0(r: Int32Array, v: bigint): void {
 const arg = (r: Int32Array, i: number): bigint =>
   (BigInt(r[2 * i + 1] as number) << 32n) | BigInt((r[2 * i] as number) >>> 0);
 
+/** `REGION_HI_BASE` as a signed 32-bit integer, the form registers hold. */
+const REGION_HI_BASE_I32 = REGION_HI_BASE | 0;
+
 /** Writes a small signed result (an errno or 0) into R0. */
 function setR0Int(r: Int32Array, v: number): void {
   r[0] = v;
@@ -170,7 +173,7 @@ export class VmRunner implements ProgRunner {
     // The map helpers read registers as halves and never allocate: the map by its handle's region
     // slot, keys and values through cached byte views of the regions.
     const mapOf = (r: Int32Array, i: number): KMap | undefined => {
-      const slot = ((r[2 * i + 1] as number) >>> 0) - REGION_HI_BASE;
+      const slot = ((r[2 * i + 1] as number) - REGION_HI_BASE_I32) | 0;
       return slot >= 0 && slot < mapBySlot.length ? mapBySlot[slot] : undefined;
     };
     const views: (Uint8Array | undefined)[] = [];
@@ -180,7 +183,7 @@ export class VmRunner implements ProgRunner {
      * (AddressSpace.resolve without the allocations), else undefined.
      */
     const bytesAt = (r: Int32Array, i: number, size: number): Uint8Array | undefined => {
-      const slot = ((r[2 * i + 1] as number) >>> 0) - REGION_HI_BASE;
+      const slot = ((r[2 * i + 1] as number) - REGION_HI_BASE_I32) | 0;
       if (slot < 0 || slot >= space.rd.length) return undefined;
       const dv = space.rd[slot];
       if (dv === undefined) return undefined;

@@ -11,11 +11,18 @@
  * `next` chains a bucket, `hashes` caches the hash, `keys` holds keys, and the {@link ValueArena}
  * holds values per slot (per-CPU: then `cpu * round_up(value_size, 8)`), so a program's
  * value pointer stays valid until the element is freed, as with the kernel's preallocated elements.
+ * Values stay out of the element records on purpose: a program that writes past its value (the
+ * VM also runs unverified programs) can then corrupt other values, never the bucket links.
+ *
+ * Speed: hashes are kept in their signed 32-bit form (small integers in V8, never boxed), 4-byte
+ * keys take a path of their own (`jhash_1word`, one-word compare), and the program side can get a
+ * value as (chunk, offset) through {@link HashTab.progLookupOffset}, so the helper path from the
+ * JIT allocates nothing.
  */
 import { ERRNO } from '../uapi/errno.js';
-import { ValueArena } from './arena.js';
+import { ARENA_CHUNK_SPAN, ValueArena } from './arena.js';
 import { BpfLru } from './bpf-lru.js';
-import { htabMapHash, jhash2Words } from './jhash.js';
+import { htabMapHash, jhash1WordI32, jhash2WordsI32 } from './jhash.js';
 import type { BpfMap, MapAttr, MapEnv, MapTypeOps } from './ops.js';
 import { attrNumaNode, bytesEqual, guardAlloc } from './ops.js';
 import {
@@ -43,8 +50,11 @@ export interface HtabBatchResult {
 export const HTAB_CREATE_FLAG_MASK =
   BPF_F.NO_PREALLOC | BPF_F.NO_COMMON_LRU | BPF_F.NUMA_NODE | BPF_F_ACCESS_MASK | BPF_F.ZERO_SEED;
 
-/** sizeof(struct bpf_htab) on x86_64 6.18 (fdinfo memlock of an empty NO_PREALLOC hash minus buckets/locks). */
-export const SIZEOF_BPF_HTAB = 832;
+/**
+ * sizeof(struct bpf_htab) on x86_64 6.18 (fdinfo memlock of an empty NO_PREALLOC hash minus buckets/locks):
+ * 896 on the reference build 6.18.44-fc-v1147, one cache line more than the 832 of the recorded fixtures.
+ */
+export const SIZEOF_BPF_HTAB = 896;
 /** sizeof(struct bucket). */
 export const SIZEOF_BUCKET = 16;
 /** sizeof(struct htab_elem). */
@@ -106,6 +116,8 @@ export class HashTab implements BpfMap {
   readonly lru: boolean;
   readonly prealloc: boolean;
   readonly ncpus: number;
+  /** hash_of_maps (values are inner map handles, updated in place). */
+  private readonly fd: boolean;
 
   private readonly mask: number;
   private readonly vsz8: number;
@@ -123,10 +135,16 @@ export class HashTab implements BpfMap {
   private readonly es: number;
   /** Keys are whole words: hashed with jhash2 and compared word by word. */
   private readonly wordKeys: boolean;
+  /** 4-byte keys: hashed with jhash_1word, records of 3 words, no staging through {@link kw}. */
+  private readonly oneWord: boolean;
+  /** The hash (signed 32-bit form) of the key last passed to {@link locate}. */
+  private lastHash = 0;
+  /** The arena chunk of the value {@link progLookupOffset} found last. */
+  valueChunk = 0;
   /** The key being looked up, as words (filled by {@link hashKey}). */
   private readonly kw: Int32Array;
   private readonly nw: number;
-  /** Free slots (prealloc freelist / freed NO_PREALLOC elements). */
+  /** Free slots (prealloc freelist / freed NO_PREALLOC elements); grown only as slots are freed. */
   private freeList: Int32Array;
   private freeTop = 0;
   /** Slots never handed out yet. */
@@ -148,6 +166,7 @@ export class HashTab implements BpfMap {
     this.percpu = isPercpuType(attr.mapType);
     this.lru = isLruType(attr.mapType);
     this.prealloc = (attr.mapFlags & BPF_F.NO_PREALLOC) === 0;
+    this.fd = isFdType(attr.mapType);
     this.vsz8 = roundUp8(attr.valueSize);
     this.stride = this.percpu ? this.vsz8 * this.ncpus : this.vsz8;
     this.sysValueSize = this.percpu ? this.vsz8 * this.ncpus : this.valueSize;
@@ -164,10 +183,11 @@ export class HashTab implements BpfMap {
     this.nw = Math.ceil(this.keySize / 4);
     this.es = 2 + this.nw;
     this.wordKeys = (this.keySize & 3) === 0;
+    this.oneWord = this.keySize === 4;
     this.kw = new Int32Array(this.nw);
     this.elems = new Int32Array(this.capacity * this.es);
     this.ebytes = new Uint8Array(this.elems.buffer);
-    this.freeList = new Int32Array(this.capacity);
+    this.freeList = new Int32Array(Math.min(this.capacity, 64));
     this.arena = new ValueArena(this.stride, this.poolLimit);
     if (hasExtra) {
       this.extra = new Int32Array(this.ncpus).fill(NONE);
@@ -213,9 +233,6 @@ export class HashTab implements BpfMap {
     elems.set(this.elems);
     this.elems = elems;
     this.ebytes = new Uint8Array(elems.buffer);
-    const fl = new Int32Array(cap);
-    fl.set(this.freeList);
-    this.freeList = fl;
     this.capacity = cap;
   }
 
@@ -228,26 +245,69 @@ export class HashTab implements BpfMap {
   }
 
   private pushFree(slot: number): void {
+    if (this.freeTop >= this.freeList.length) {
+      // at most every slot handed out so far is free at once
+      const fl = new Int32Array(Math.min(Math.max(this.freeList.length * 2, 64), this.poolLimit));
+      fl.set(this.freeList);
+      this.freeList = fl;
+    }
     this.freeList[this.freeTop++] = slot;
   }
 
   // ---- lookup ----
 
-  /** Models `htab_map_hash` for the key at `off`; word keys are also loaded into {@link kw}. */
+  /** {@link hashKey} for a 4-byte key (loaded into `kw[0]`). */
+  private hashOneWord(key: Uint8Array, off: number): number {
+    const k = key[off]! | (key[off + 1]! << 8) | (key[off + 2]! << 16) | (key[off + 3]! << 24);
+    this.kw[0] = k;
+    return jhash1WordI32(k, this.hashrnd);
+  }
+
+  /**
+   * Models `htab_map_hash` for the key at `off` (as a signed 32-bit integer); word keys are also
+   * loaded into {@link kw}.
+   */
   private hashKey(key: Uint8Array, off: number): number {
-    if (!this.wordKeys) return htabMapHash(key, off, this.keySize, this.hashrnd);
+    if (!this.wordKeys) return htabMapHash(key, off, this.keySize, this.hashrnd) | 0;
     const kw = this.kw;
     for (let i = 0, o = off; i < this.nw; i++, o += 4) {
       kw[i] = key[o]! | (key[o + 1]! << 8) | (key[o + 2]! << 16) | (key[o + 3]! << 24);
     }
-    return jhash2Words(kw, this.nw, this.hashrnd);
+    return jhash2WordsI32(kw, this.nw, this.hashrnd);
+  }
+
+  /**
+   * `htab_map_hash` + `lookup_elem_raw` for the key at `off`: its slot or NONE. The hash is left in
+   * {@link lastHash} and word keys in {@link kw} (for {@link setKey}).
+   */
+  private locate(key: Uint8Array, off: number): number {
+    if (this.oneWord) {
+      const k = key[off]! | (key[off + 1]! << 8) | (key[off + 2]! << 16) | (key[off + 3]! << 24);
+      this.kw[0] = k;
+      const hash = jhash1WordI32(k, this.hashrnd);
+      this.lastHash = hash;
+      return this.find1(k, hash);
+    }
+    const hash = this.hashKey(key, off);
+    this.lastHash = hash;
+    return this.lookupRaw(key, off, hash);
+  }
+
+  /** `lookup_elem_raw` for a 4-byte key `k` (records of 3 words: next, hash, key); `hash` signed. */
+  private find1(k: number, hash: number): number {
+    const e = this.elems;
+    for (let l = this.heads[hash & this.mask]!; l !== NONE; l = e[l * 3]!) {
+      const b = l * 3;
+      if (e[b + 1] === hash && e[b + 2] === k) return l;
+    }
+    return NONE;
   }
 
   /** Models `lookup_elem_raw`: the slot of `key` in its bucket, or NONE (after {@link hashKey}). */
   private lookupRaw(key: Uint8Array, off: number, hash: number): number {
     const e = this.elems;
     const es = this.es;
-    const h = hash | 0;
+    const h = hash;
     if (this.wordKeys) {
       const kw = this.kw;
       const nw = this.nw;
@@ -297,7 +357,7 @@ export class HashTab implements BpfMap {
   /** Stores the key (as loaded by {@link hashKey}) and hash into `slot`. */
   private setKey(slot: number, key: Uint8Array, off: number, hash: number): void {
     const b = slot * this.es;
-    this.elems[b + 1] = hash | 0;
+    this.elems[b + 1] = hash;
     if (this.wordKeys) {
       for (let i = 0; i < this.nw; i++) this.elems[b + 2 + i] = this.kw[i]!;
     } else {
@@ -309,8 +369,7 @@ export class HashTab implements BpfMap {
 
   /** Syscall lookup: models `bpf_map_copy_value` (percpu: `bpf_percpu_hash_copy`). */
   lookup(key: Uint8Array, out?: Uint8Array): Uint8Array | number {
-    const hash = this.hashKey(key, 0);
-    const l = this.lookupRaw(key, 0, hash);
+    const l = this.locate(key, 0);
     if (l === NONE) return -ERRNO.ENOENT;
     const dst = out ?? new Uint8Array(this.sysValueSize);
     const base = this.arena.offsetOf(l);
@@ -323,11 +382,23 @@ export class HashTab implements BpfMap {
 
   /** Models `htab_map_lookup_elem` / `htab_lru_map_lookup_elem` (marks the LRU reference bit). */
   progLookup(keyBuf: Uint8Array, keyOff: number, cpu: number): number {
-    const hash = this.hashKey(keyBuf, keyOff);
-    const l = this.lookupRaw(keyBuf, keyOff, hash);
+    const off = this.progLookupOffset(keyBuf, keyOff, cpu);
+    return off < 0 ? -1 : this.valueChunk * ARENA_CHUNK_SPAN + off;
+  }
+
+  /**
+   * {@link progLookup} without a location number: the value's byte offset in arena chunk
+   * {@link valueChunk}, or -1. Only small integers, so the helper path never boxes a number.
+   */
+  progLookupOffset(keyBuf: Uint8Array, keyOff: number, cpu: number): number {
+    const l = this.locate(keyBuf, keyOff);
     if (l === NONE) return -1;
     if (this.lruList) this.lruList.setRef(l);
-    return this.arena.loc(l, this.percpu ? cpu * this.vsz8 : 0);
+    const a = this.arena;
+    const c = l >>> a.shift;
+    if (a.chunks[c] === undefined) a.chunkOf(l);
+    this.valueChunk = c;
+    return a.offsetOf(l) + (this.percpu ? cpu * this.vsz8 : 0);
   }
 
   /** Models `htab_percpu_map_lookup_percpu_elem`. */
@@ -401,8 +472,8 @@ export class HashTab implements BpfMap {
       return -ERRNO.EINVAL;
     // BPF_F_LOCK needs a bpf_spin_lock in the value (BTF); emulated maps carry no BTF record
     if (flags & BPF_UPDATE.F_LOCK) return -ERRNO.EINVAL;
-    const hash = this.hashKey(key, keyOff);
-    const old = this.lookupRaw(key, keyOff, hash);
+    const old = this.locate(key, keyOff);
+    const hash = this.lastHash;
     const err = this.checkFlags(old !== NONE, flags);
     if (err) return err;
     if (this.percpu) {
@@ -418,7 +489,7 @@ export class HashTab implements BpfMap {
       this.nElems++;
       return 0;
     }
-    if (isFdType(this.mapType) && old !== NONE) {
+    if (this.fd && old !== NONE) {
       // htab_map_update_elem_in_place: hash_of_maps swaps the inner map pointer in place
       this.writeValue(old, val, valOff, false, cpu, false);
       return 0;
@@ -464,7 +535,7 @@ export class HashTab implements BpfMap {
   ): number {
     if (flags > BPF_UPDATE.EXIST) return -ERRNO.EINVAL;
     const lru = this.lruList!;
-    const hash = this.hashKey(key, keyOff);
+    const hash = this.oneWord ? this.hashOneWord(key, keyOff) : this.hashKey(key, keyOff);
     let fresh = NONE;
     if (!this.percpu || flags !== BPF_UPDATE.EXIST) {
       // prealloc_lru_pop: may evict the least recently used element before the flags are checked
@@ -474,7 +545,7 @@ export class HashTab implements BpfMap {
       this.nElems++;
       if (!this.percpu) this.writeValue(fresh, val, valOff, false, cpu, false);
     }
-    const old = this.lookupRaw(key, keyOff, hash);
+    const old = this.oneWord ? this.find1(this.kw[0]!, hash) : this.lookupRaw(key, keyOff, hash);
     const err = this.checkFlags(old !== NONE, flags);
     if (err) {
       if (fresh !== NONE) {
@@ -529,10 +600,9 @@ export class HashTab implements BpfMap {
 
   /** Program-side delete (same op). */
   progDelete(keyBuf: Uint8Array, keyOff: number): number {
-    const hash = this.hashKey(keyBuf, keyOff);
-    const l = this.lookupRaw(keyBuf, keyOff, hash);
+    const l = this.locate(keyBuf, keyOff);
     if (l === NONE) return -ERRNO.ENOENT;
-    this.unlink(l, hash);
+    this.unlink(l, this.lastHash);
     this.freeElem(l);
     return 0;
   }
@@ -545,9 +615,9 @@ export class HashTab implements BpfMap {
 
   /** Models `__htab_map_lookup_and_delete_elem`. */
   lookupAndDelete(key: Uint8Array, _flags: number): Uint8Array | number {
-    const hash = this.hashKey(key, 0);
-    const l = this.lookupRaw(key, 0, hash);
+    const l = this.locate(key, 0);
     if (l === NONE) return -ERRNO.ENOENT;
+    const hash = this.lastHash;
     const base = this.arena.offsetOf(l);
     const out = this.arena.chunkOf(l).slice(base, base + this.sysValueSize);
     this.unlink(l, hash);
@@ -559,12 +629,11 @@ export class HashTab implements BpfMap {
   getNextKey(key: Uint8Array | undefined): Uint8Array | number {
     let i = 0;
     if (key) {
-      const hash = this.hashKey(key, 0);
-      const l = this.lookupRaw(key, 0, hash);
+      const l = this.locate(key, 0);
       if (l !== NONE) {
         const n = this.elems[l * this.es]!;
         if (n !== NONE) return this.keyOf(n);
-        i = (hash & this.mask) + 1;
+        i = (this.lastHash & this.mask) + 1;
       }
     }
     for (; i < this.nBuckets; i++) {

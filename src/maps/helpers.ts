@@ -17,9 +17,10 @@
 import { ERRNO } from '../uapi/errno.js';
 import type { HelperEnv, HelperFn } from '../vm/machine.js';
 import type { AddressSpace } from '../vm/memory.js';
-import { funcPtrPc, REGION_HI_BASE } from '../vm/memory.js';
+import { funcPtrPc, REGION_HI_BASE_I32 } from '../vm/memory.js';
 import { ARENA_CHUNK_SPAN, type ValueArena } from './arena.js';
 import { FdArray, HashOfMaps } from './fd-maps.js';
+import { HashTab } from './hashtab.js';
 import { BPF_FUNC } from './helper-protos.js';
 import type { BpfMap, MapPerfEventRef, MapProgRef } from './ops.js';
 import { RingBuf } from './ringbuf.js';
@@ -27,6 +28,8 @@ import { MAP_TYPE_NAMES } from './uapi.js';
 
 /** High half of map object pointers (a kernel-heap-looking address outside every VM region). */
 export const MAP_PTR_HI = 0xffffd000;
+/** {@link MAP_PTR_HI} as a signed 32-bit integer (the form registers hold). */
+const MAP_PTR_HI_I32 = MAP_PTR_HI | 0;
 
 /** `BPF_F_INDEX_MASK` / `BPF_F_CURRENT_CPU` (include/uapi/linux/bpf.h). */
 export const BPF_F_INDEX_MASK = 0xffffffff;
@@ -71,9 +74,11 @@ export class MapPointers implements MapPointerResolver {
 
   /** The map a pointer (as register halves) designates, or undefined. */
   mapAt(lo: number, hi: number): BpfMap | undefined {
-    const h = (hi >>> 0) - MAP_PTR_HI;
+    // int32 arithmetic: exact for the 0..0xfff range tested (the base is above 2^31)
+    const h = (hi - MAP_PTR_HI_I32) | 0;
     if (h < 0 || h > 0xfff || (lo & 0xfff) !== 0) return undefined;
-    return this.maps[h * 0x100000 + ((lo >>> 12) & 0xfffff)];
+    const i = h * 0x100000 + ((lo >>> 12) & 0xfffff);
+    return i < this.maps.length ? this.maps[i] : undefined;
   }
 
   /** Forgets a freed map (its pointer becomes invalid). */
@@ -87,11 +92,18 @@ export class MapPointers implements MapPointerResolver {
 
 /** Per address space: the regions of map value chunks, and byte views of regions for key reads. */
 class SpaceBinding {
+  /**
+   * Per arena, the high address half of each mapped chunk as a signed 32-bit integer (small
+   * integers: reading one back never allocates, unlike the unsigned form, a double).
+   */
   readonly chunkHi = new Map<ValueArena, number[]>();
-  /** Region hi → the map whose value chunk it is, for pointers coming back (ringbuf submit). */
+  /** Region hi (signed 32-bit, as R1 holds it) → the map whose value chunk it is (ringbuf submit). */
   readonly mapOfRegion = new Map<number, BpfMap>();
   private readonly dvCache: (DataView | undefined)[] = [];
   private readonly byteCache: Uint8Array[] = [];
+  /** The arena {@link setChunkPtr} served last and its chunk regions (saves a Map lookup per call). */
+  private lastArena: ValueArena | undefined;
+  private lastHis: number[] = [];
   scratch: Uint8Array | undefined;
   scratchHi = 0;
 
@@ -99,8 +111,10 @@ class SpaceBinding {
 
   /** The bytes of the region at `hi`, or undefined. */
   bytesAt(hi: number): Uint8Array | undefined {
-    const slot = (hi >>> 0) - REGION_HI_BASE;
-    const dv = this.space.rd[slot];
+    const slot = (hi - REGION_HI_BASE_I32) | 0;
+    const rd = this.space.rd;
+    if (slot < 0 || slot >= rd.length) return undefined;
+    const dv = rd[slot];
     if (dv === undefined) return undefined;
     if (this.dvCache[slot] !== dv) {
       this.dvCache[slot] = dv;
@@ -111,28 +125,40 @@ class SpaceBinding {
 
   /** Whether the region at `hi` may be written. */
   writable(hi: number): boolean {
-    return this.space.wr[(hi >>> 0) - REGION_HI_BASE] !== undefined;
+    const slot = (hi - REGION_HI_BASE_I32) | 0;
+    return slot >= 0 && this.space.wr[slot] !== undefined;
   }
 
   /** Writes the address of `loc` in `arena` into R0 (mapping the chunk on first use). */
   setValuePtr(r: Int32Array, map: BpfMap, arena: ValueArena, loc: number): void {
-    const c = Math.floor(loc / ARENA_CHUNK_SPAN);
-    let his = this.chunkHi.get(arena);
-    if (his === undefined) {
-      his = [];
-      this.chunkHi.set(arena, his);
+    const c = loc < ARENA_CHUNK_SPAN ? 0 : Math.floor(loc / ARENA_CHUNK_SPAN);
+    this.setChunkPtr(r, map, arena, c, loc - c * ARENA_CHUNK_SPAN);
+  }
+
+  /** Writes the address of byte `off` of chunk `c` of `arena` into R0 (mapping the chunk on first use). */
+  setChunkPtr(r: Int32Array, map: BpfMap, arena: ValueArena, c: number, off: number): void {
+    let his = this.lastHis;
+    if (arena !== this.lastArena) {
+      let h = this.chunkHi.get(arena);
+      if (h === undefined) {
+        h = [];
+        this.chunkHi.set(arena, h);
+      }
+      his = h;
+      this.lastArena = arena;
+      this.lastHis = h;
     }
     let hi = his[c];
     if (hi === undefined) {
       const region = this.space.map(arena.chunks[c]!, {
         name: `map:${MAP_TYPE_NAMES[map.mapType] ?? map.mapType}`,
       });
-      hi = region.hi;
+      hi = region.hi | 0;
       his[c] = hi;
-      this.mapOfRegion.set(hi >>> 0, map);
+      this.mapOfRegion.set(hi, map);
     }
-    r[0] = (loc % ARENA_CHUNK_SPAN) | 0;
-    r[1] = hi | 0;
+    r[0] = off;
+    r[1] = hi;
   }
 
   /** A scratch region of at least `size` bytes (keys handed to for_each callbacks). */
@@ -201,6 +227,12 @@ export function mapHelpers(opts: MapHelperOptions): Map<number, HelperFn> {
     if (map === undefined) return nul(r);
     const key = mem(b, r[4]!, r[5]!, map.keySize);
     if (key === undefined) return set64(r, -ERRNO.EFAULT);
+    if (map instanceof HashTab && !(map instanceof HashOfMaps)) {
+      // the hash maps' path: a monomorphic call and small integers only (no float location)
+      const off = map.progLookupOffset(key, r[4]! >>> 0, cpuOf(env));
+      if (off < 0) return nul(r);
+      return b.setChunkPtr(r, map, map.arena, map.valueChunk, off);
+    }
     if (map instanceof FdArray || map instanceof HashOfMaps) {
       const inner = map.progLookupMap(key, r[4]! >>> 0);
       if (inner === undefined) return nul(r);
@@ -223,7 +255,14 @@ export function mapHelpers(opts: MapHelperOptions): Map<number, HelperFn> {
     const key = mem(b, r[4]!, r[5]!, map.keySize);
     const val = mem(b, r[6]!, r[7]!, map.valueSize);
     if (key === undefined || val === undefined) return set64(r, -ERRNO.EFAULT);
-    const flags = (r[9]! >>> 0) * 2 ** 32 + (r[8]! >>> 0);
+    // flags above 32 bits are invalid for every map: the ops see them as the (invalid) all-ones word
+    const flags = r[9] === 0 ? r[8]! >>> 0 : 0xffffffff;
+    if (map instanceof HashTab) {
+      const ret = map.progUpdate(key, r[4]! >>> 0, val, r[6]! >>> 0, flags, cpuOf(env));
+      r[0] = ret;
+      r[1] = ret >> 31;
+      return;
+    }
     if (map.progUpdate)
       return set64(r, map.progUpdate(key, r[4]! >>> 0, val, r[6]! >>> 0, flags, cpuOf(env)));
     if (map.update) {
@@ -338,7 +377,7 @@ export function mapHelpers(opts: MapHelperOptions): Map<number, HelperFn> {
   ] as const) {
     h.set(id, (r, env) => {
       const b = bind(env);
-      const owner = b.mapOfRegion.get(r[3]! >>> 0);
+      const owner = b.mapOfRegion.get(r[3]!);
       if (owner instanceof RingBuf) owner.commit(r[2]! >>> 0, discard);
       set64(r, 0);
     });

@@ -61,7 +61,7 @@ export function jhash(k: Uint8Array, off: number, length: number, initval: numbe
   if (length >= 3) a = (a + (k[o + 2]! << 16)) | 0;
   if (length >= 2) a = (a + (k[o + 1]! << 8)) | 0;
   a = (a + k[o]!) | 0;
-  return jhashFinal(a, b, c);
+  return jhashFinal(a, b, c) >>> 0;
 }
 
 /** Models include/linux/jhash.h `jhash2(k, length, initval)`: `length` u32 words at byte `off`. */
@@ -99,11 +99,16 @@ export function jhash2(k: Uint8Array, off: number, length: number, initval: numb
   if (length >= 3) c = (c + u32At(k, o + 8)) | 0;
   if (length >= 2) b = (b + u32At(k, o + 4)) | 0;
   a = (a + u32At(k, o)) | 0;
-  return jhashFinal(a, b, c);
+  return jhashFinal(a, b, c) >>> 0;
 }
 
 /** Models `jhash2(k, length, initval)` over words already loaded (little-endian) into `k`. */
 export function jhash2Words(k: Int32Array, length: number, initval: number): number {
+  return jhash2WordsI32(k, length, initval) >>> 0;
+}
+
+/** {@link jhash2Words} as a signed 32-bit integer (see {@link jhash1WordI32}). */
+export function jhash2WordsI32(k: Int32Array, length: number, initval: number): number {
   let a = (JHASH_INITVAL + (length << 2) + initval) | 0;
   let b = a;
   let c = a;
@@ -133,14 +138,25 @@ export function jhash2Words(k: Int32Array, length: number, initval: number): num
     length -= 3;
     o += 3;
   }
-  if (length === 0) return c >>> 0;
+  if (length === 0) return c | 0;
   if (length >= 3) c = (c + k[o + 2]!) | 0;
   if (length >= 2) b = (b + k[o + 1]!) | 0;
   a = (a + k[o]!) | 0;
   return jhashFinal(a, b, c);
 }
 
-/** Models `__jhash_final(a, b, c)`; returns c as u32. */
+/**
+ * Models include/linux/jhash.h `jhash_1word(a, initval)`, which equals `jhash2(&a, 1, initval)`: the
+ * hash of a 4-byte key (`k`, loaded little-endian) as `htab_map_hash` computes it, returned as a
+ * signed 32-bit integer (`>>> 0` gives the u32). The signed form stays a small integer in V8, so
+ * the hash table's hot path never boxes a hash.
+ */
+export function jhash1WordI32(k: number, initval: number): number {
+  const b = (JHASH_INITVAL + 4 + initval) | 0;
+  return jhashFinal((b + k) | 0, b, b);
+}
+
+/** Models `__jhash_final(a, b, c)`; returns c as a signed 32-bit integer. */
 function jhashFinal(a: number, b: number, c: number): number {
   c ^= b;
   c = (c - rol32(b, 14)) | 0;
@@ -156,7 +172,7 @@ function jhashFinal(a: number, b: number, c: number): number {
   b = (b - rol32(a, 14)) | 0;
   c ^= b;
   c = (c - rol32(b, 24)) | 0;
-  return c >>> 0;
+  return c;
 }
 
 /** Models kernel/bpf/hashtab.c `htab_map_hash`: jhash2 when the key is a whole number of words. */

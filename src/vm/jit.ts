@@ -13,6 +13,12 @@
  * The instruction budget is charged once per block; when fewer instructions remain than the
  * block holds, the function hands over to the interpreter at the block start (status DEOPT), so
  * both engines stop at exactly the same instruction. Traced runs use the interpreter.
+ *
+ * Helper calls (`call imm`, like the x86 JIT's direct `call __bpf_call_base + imm`) go straight
+ * to the helper function, fetched from the run's table once per entry into the chunk: each call
+ * site is monomorphic, so V8 can inline the helper, and no table lookup or allocation happens per
+ * call. Faults (unknown helper, a helper that throws), tail calls and exit requests behave as in
+ * the interpreter's `Machine.callHelper`.
  */
 
 import { MAX_CALL_FRAMES } from '../isa/opcodes.js';
@@ -190,6 +196,13 @@ function addr(r: number, off: number): string {
   return `lo=(${lo(r)}+${off})|0;${carry}`;
 }
 
+/**
+ * After a helper call: take the budget back from `m.budget` (callbacks run by the helper spent from
+ * it). Usually nothing was spent and `bud` keeps its value, a small integer all along (so V8 keeps
+ * it in an integer register); otherwise what is left goes to the bank, refilled by the next block.
+ */
+const BUDGET_BACK = 't=m.budget-bank;if(t>=0&&t<=bud){bud=t|0;}else{bud=0;bank=m.budget;}';
+
 /** Slots per compiled chunk: V8 optimizes small functions quickly, huge ones late or never. */
 export const JIT_CHUNK_SLOTS = 192;
 
@@ -272,6 +285,15 @@ export function generate(prog: Program, from = 0, to = prog.len): string {
   out.push(
     'let bank=m.budget,bud=bank>1073741823?1073741823:bank,t=0,lo=0,hi=0,v,dp=0,o=0,st=0,S;bank-=bud;',
   );
+  // Helpers called by id from this chunk, fetched once per entry (see the call emission below).
+  const helperIds: number[] = [];
+  const helperVar = (id: number): string => {
+    let i = helperIds.indexOf(id);
+    if (i < 0) i = helperIds.push(id) - 1;
+    return `H${i}`;
+  };
+  const helperDeclAt = out.length;
+  out.push('');
   out.push('L:{for(;;){switch(pc){');
   let pc = from;
   while (pc < to) {
@@ -398,10 +420,23 @@ export function generate(prog: Program, from = 0, to = prog.len): string {
               );
               break;
             }
-            const id = c & 8 ? lo(d) : n(k);
+            if (c & 8) {
+              // callx: the helper id is only known at run time
+              emit.push(
+                `${SAVE}m.budget=bud+bank;m.pc=${p};st=m.callHelper(${lo(d)},${p});bud=0;bank=m.budget;` +
+                  `r0lo=R[0];r0hi=R[1];if(st!==0){if(st===-1)st=${ST.EXIT};pc=${p};break L;}`,
+              );
+              break;
+            }
+            // A direct call of the helper fetched at entry (helperVar): one monomorphic call site
+            // per helper, which the JavaScript engine can inline; no table lookup per call.
+            const h = helperVar(k);
             emit.push(
-              `${SAVE}m.budget=bud+bank;m.pc=${p};st=m.callHelper(${id},${p});bud=0;bank=m.budget;` +
-                `r0lo=R[0];r0hi=R[1];if(st!==0){if(st===-1)st=${ST.EXIT};pc=${p};break L;}`,
+              `${SAVE}m.budget=bud+bank;m.pc=${p};` +
+                `if(${h}===undefined){st=m.unknownHelper(${n(k)},${p});bud=0;bank=m.budget;pc=${p};break L;}` +
+                `try{${h}(R,m);}catch(e){m.helperFailed(e,${n(k)},${p});}` +
+                `${BUDGET_BACK}r0lo=R[0];r0hi=R[1];st=m.afterHelper();` +
+                `if(st!==0){if(st===-1)st=${ST.EXIT};pc=${p};break L;}`,
             );
             break;
           }
@@ -436,5 +471,8 @@ export function generate(prog: Program, from = 0, to = prog.len): string {
   out.push(`default:st=pc>=${from}&&pc<${to}?${ST.DEOPT}:${ST.SWITCH};break L;`);
   // The one exit: write the registers back and say where the run stopped.
   out.push(`}}}${SAVE}m.budget=bud+bank;m.pc=pc;return st;};`);
+  if (helperIds.length > 0) {
+    out[helperDeclAt] = `const HT=m.helpers,${helperIds.map((id, i) => `H${i}=HT.get(${n(id)})`).join(',')};`;
+  }
   return out.join('\n');
 }

@@ -169,14 +169,32 @@ export class Machine implements HelperEnv {
    */
   callHelper(id: number, pc: number): number {
     const fn = this.helpers.get(id);
-    if (fn === undefined) return this.errFault(pc, `unknown helper ${id}`);
+    if (fn === undefined) return this.unknownHelper(id, pc);
     try {
       fn(this.R, this);
     } catch (e) {
-      if (e instanceof StopSignal) throw e;
-      const msg = e instanceof Error ? e.message : String(e);
-      throw new StopSignal(this.errFault(pc, `helper ${id} failed: ${msg.split('\n')[0]}`));
+      this.helperFailed(e, id, pc);
     }
+    return this.afterHelper();
+  }
+
+  /** The fault of a call to helper `id`, which the table does not hold. */
+  unknownHelper(id: number, pc: number): number {
+    return this.errFault(pc, `unknown helper ${id}`);
+  }
+
+  /**
+   * A helper threw `e`: a StopSignal unwinds on; anything else becomes a fault of the call at `pc`,
+   * thrown as a StopSignal. Never returns.
+   */
+  helperFailed(e: unknown, id: number, pc: number): never {
+    if (e instanceof StopSignal) throw e;
+    const msg = e instanceof Error ? e.message : String(e);
+    throw new StopSignal(this.errFault(pc, `helper ${id} failed: ${msg.split('\n')[0]}`));
+  }
+
+  /** The status after a helper returned: a pending tail call, a requested exit (-1), or ST.EXIT. */
+  afterHelper(): number {
     if (this.pendingProg !== undefined) return ST.TAIL;
     if (this.exitRequested) return -1;
     return ST.EXIT;

@@ -8,6 +8,13 @@ import type { ArrayMap } from '../../src/maps/arraymap.js';
 import type { BpfMap, MapAttr, MapEnv } from '../../src/maps/ops.js';
 import { mapAlloc, mapTypeOps } from '../../src/maps/registry.js';
 import { BPF_F, BPF_MAP_TYPE as T } from '../../src/maps/uapi.js';
+import { HTAB_MEMLOCK_DRIFT } from '../kernel/backend/drift.js';
+
+/**
+ * kernel-facts.md's memlock figures were measured on 6.18.44-fc-v669; the reference kernel now
+ * reports hash-family maps 64 bytes larger (sizeof(struct bpf_htab) 832 -> 896, drift.ts).
+ */
+const HTAB = HTAB_MEMLOCK_DRIFT.bytes;
 
 const env: MapEnv = { possibleCpus: 2, prandomU32: () => 12345 };
 const u32 = (n: number) => new Uint8Array(new Uint32Array([n]).buffer);
@@ -89,7 +96,7 @@ describe('kernel-facts.md (Linux 6.18.44)', () => {
     const l = mk({ mapType: T.LRU_HASH, mapFlags: BPF_F.ZERO_SEED });
     for (const k of [0, 1, 2, 3]) expect(l.update!(u32(k), u32(k), 0)).toBe(0);
     expect(keys(l).sort()).toEqual([2, 3]);
-    expect(l.memUsage()).toBe(1056);
+    expect(l.memUsage()).toBe(1056 + HTAB);
   });
 
   it('queue(0,4,2): third push -E2BIG, push with BPF_EXIST overwrites the oldest, pop order, empty pop -ENOENT', () => {
@@ -112,21 +119,21 @@ describe('kernel-facts.md (Linux 6.18.44)', () => {
   });
 
   it('memlock of prealloc hash 4/8/2 = 1200, 4/4/16 = 2320, 4/64/1M = 142607488; array 4/64/1M = 67109176', () => {
-    expect(mk({ mapType: T.HASH, valueSize: 8 }).memUsage()).toBe(1200);
-    expect(mk({ mapType: T.HASH, maxEntries: 16 }).memUsage()).toBe(2320);
+    expect(mk({ mapType: T.HASH, valueSize: 8 }).memUsage()).toBe(1200 + HTAB);
+    expect(mk({ mapType: T.HASH, maxEntries: 16 }).memUsage()).toBe(2320 + HTAB);
     expect(
       mapTypeOps(T.HASH)!.memUsageEstimate!(
         { mapType: T.HASH, keySize: 4, valueSize: 64, maxEntries: 1 << 20, mapFlags: 0 },
         env,
       ),
-    ).toBe(142607488);
+    ).toBe(142607488 + HTAB);
     expect(
       mapTypeOps(T.ARRAY)!.memUsageEstimate!(
         { mapType: T.ARRAY, keySize: 4, valueSize: 64, maxEntries: 1 << 20, mapFlags: 0 },
         env,
       ),
     ).toBe(67109176);
-    expect(mk({ mapType: T.HASH, mapFlags: BPF_F.NO_PREALLOC }).memUsage()).toBe(928);
+    expect(mk({ mapType: T.HASH, mapFlags: BPF_F.NO_PREALLOC }).memUsage()).toBe(928 + HTAB);
   });
 
   it('memlock measured on 6.18.44 for the other types', () => {
@@ -139,8 +146,8 @@ describe('kernel-facts.md (Linux 6.18.44)', () => {
     expect(mk({ mapType: T.RINGBUF, keySize: 0, valueSize: 0, maxEntries: 65536 }).memUsage()).toBe(78408);
     expect(mk({ mapType: T.PROG_ARRAY, maxEntries: 4 }).memUsage()).toBe(344);
     expect(mk({ mapType: T.PERF_EVENT_ARRAY, maxEntries: 4 }).memUsage()).toBe(344);
-    expect(mk({ mapType: T.PERCPU_HASH, maxEntries: 4 }).memUsage()).toBe(1280);
-    expect(mk({ mapType: T.LRU_PERCPU_HASH, maxEntries: 4 }).memUsage()).toBe(1280);
+    expect(mk({ mapType: T.PERCPU_HASH, maxEntries: 4 }).memUsage()).toBe(1280 + HTAB);
+    expect(mk({ mapType: T.LRU_PERCPU_HASH, maxEntries: 4 }).memUsage()).toBe(1280 + HTAB);
     expect(mk({ mapType: T.ARRAY, maxEntries: 4, mapFlags: BPF_F.MMAPABLE }).memUsage()).toBe(8192);
     const inner = mk({ mapType: T.ARRAY, maxEntries: 4 });
     const fdEnv: MapEnv = { ...env, mapFromFd: (fd) => (fd === 3 ? inner : -9) };
@@ -148,7 +155,7 @@ describe('kernel-facts.md (Linux 6.18.44)', () => {
       { mapType: T.HASH_OF_MAPS, keySize: 4, valueSize: 4, maxEntries: 4, mapFlags: 0, innerMapFd: 3 },
       fdEnv,
     );
-    expect((hom as BpfMap).memUsage()).toBe(1232);
+    expect((hom as BpfMap).memUsage()).toBe(1232 + HTAB);
     const lpm = mk({ mapType: T.LPM_TRIE, keySize: 8, maxEntries: 10, mapFlags: BPF_F.NO_PREALLOC });
     expect(lpm.memUsage()).toBe(0);
     lpm.update!(new Uint8Array([24, 0, 0, 0, 192, 168, 1, 0]), u32(1), 0);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type CliRun, runCli } from '../../cli/run-cli.js';
+import { applyDriftText, emulatorDrift, type FixtureDrift, kernelDrift } from './drift.js';
 import { BUN, bunWorks, FIXTURES, fixtureMismatch, ROOT } from './env.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'bpfsim-replay-'));
@@ -11,6 +12,8 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const noKernel = await fixtureMismatch();
 const noBunKernel = noKernel ?? (bunWorks ? undefined : 'bun not available');
+/** The documented memlock drift of hash-family maps (drift.ts), measured on this kernel. */
+const drift = noKernel === undefined ? await kernelDrift() : undefined;
 
 async function cli(...argv: string[]): Promise<CliRun> {
   return runCli(argv, ROOT);
@@ -22,6 +25,25 @@ function bunCli(...argv: string[]): { status: number; out: string; err: string }
 }
 
 const fx = (name: string): string => `test/fixtures/kernel-scenarios/${name}`;
+
+/**
+ * `NAME.out.jsonl` as recorded apart from the documented drift (drift.ts), as text: `bpfsim replay
+ * --compare` compares exactly, so the tests give it the recording adjusted for the build it replays on.
+ */
+const expectedText = (name: string, d: FixtureDrift): string =>
+  applyDriftText(
+    `${name}.out.jsonl`,
+    readFileSync(resolve(FIXTURES, `${name}.jsonl`), 'utf8'),
+    readFileSync(resolve(FIXTURES, `${name}.out.jsonl`), 'utf8'),
+    d,
+  );
+
+/** expectedText() written to a file for `--compare`. */
+function expectedFile(name: string, d: FixtureDrift): string {
+  const file = join(tmp, `${name}.${d.memlockDelta}.out.jsonl`);
+  writeFileSync(file, expectedText(name, d));
+  return file;
+}
 
 describe('bpfsim replay: arguments and errors', () => {
   it('has --help with an example', async () => {
@@ -54,9 +76,17 @@ describe('bpfsim replay: arguments and errors', () => {
   });
 
   it('runs the emulator backend by default', async () => {
-    const r = await cli('replay', fx('memlock.jsonl'), '--compare', fx('memlock.out.jsonl'));
+    const d = emulatorDrift();
+    const r = await cli('replay', fx('memlock.jsonl'), '--compare', expectedFile('memlock', d));
     expect(r).toMatchObject({ status: 0, out: '10 lines identical, 0 differ\n', err: '' });
-    const u = await cli('replay', fx('unpriv.jsonl'), '--uid', '65534', '--compare', fx('unpriv.out.jsonl'));
+    const u = await cli(
+      'replay',
+      fx('unpriv.jsonl'),
+      '--uid',
+      '65534',
+      '--compare',
+      expectedFile('unpriv', d),
+    );
     expect(u).toMatchObject({ status: 0, out: '4 lines identical, 0 differ\n', err: '' });
     const m = await cli(
       'replay',
@@ -64,7 +94,7 @@ describe('bpfsim replay: arguments and errors', () => {
       '--memcg-limit',
       '48M',
       '--compare',
-      fx('memcg.out.jsonl'),
+      expectedFile('memcg', d),
     );
     expect(m).toMatchObject({ status: 0, out: '5 lines identical, 0 differ\n', err: '' });
   });
@@ -77,7 +107,19 @@ describe.skipIf(noKernel !== undefined)(
       const r = await cli('replay', fx('ctx.jsonl'), '--backend', 'kernel');
       expect(r.status).toBe(0);
       const strip = (t: string) => t.replace(/"duration": \d+/g, '"duration": _');
-      expect(strip(r.out)).toBe(strip(readFileSync(resolve(FIXTURES, 'ctx.out.jsonl'), 'utf8')));
+      expect(strip(r.out)).toBe(strip(expectedText('ctx', drift!)));
+      const c = await cli(
+        'replay',
+        fx('basic.jsonl'),
+        '--backend',
+        'kernel',
+        '--compare',
+        expectedFile('basic', drift!),
+      );
+      expect(c).toMatchObject({ status: 0, out: '82 lines identical, 0 differ\n', err: '' });
+    });
+
+    it('compares exactly: replaying the unadjusted recording shows the build drift, if any', async () => {
       const c = await cli(
         'replay',
         fx('basic.jsonl'),
@@ -86,11 +128,24 @@ describe.skipIf(noKernel !== undefined)(
         '--compare',
         fx('basic.out.jsonl'),
       );
-      expect(c).toMatchObject({ status: 0, out: '82 lines identical, 0 differ\n', err: '' });
+      if (drift!.memlockDelta === 0) {
+        expect(c).toMatchObject({ status: 0, out: '82 lines identical, 0 differ\n' });
+        return;
+      }
+      const got = (n: number) => n + drift!.memlockDelta;
+      expect(c).toMatchObject({
+        status: 1,
+        out: [
+          `seq 2 map_create: memlock: expected 1200, got ${got(1200)}`,
+          `seq 21 map_create: memlock: expected 2320, got ${got(2320)}`,
+          `seq 78 fdinfo: fdinfo.memlock: expected 1200, got ${got(1200)}`,
+          '79 lines identical, 3 differ\n',
+        ].join('\n'),
+      });
     });
 
     it('exits 1 and lists the differences when the expected output differs', async () => {
-      const expected = readFileSync(resolve(FIXTURES, 'extra.out.jsonl'), 'utf8').replace(
+      const expected = expectedText('extra', drift!).replace(
         '{"seq": 70, "op": "map_lookup", "ret": 0, "value": "01000000000000000200000000000000"}',
         '{"seq": 70, "op": "map_lookup", "ret": 0, "value": "01000000000000000300000000000000"}',
       );
@@ -140,7 +195,7 @@ describe.skipIf(noBunKernel !== undefined)(
         '--backend',
         'kernel',
         '--compare',
-        fx('extra.out.jsonl'),
+        expectedFile('extra', drift!),
       );
       expect(r).toMatchObject({ status: 0, out: '98 lines identical, 0 differ\n', err: '' });
     });
@@ -154,7 +209,7 @@ describe.skipIf(noBunKernel !== undefined)(
         '--uid',
         '65534',
         '--compare',
-        fx('unpriv.out.jsonl'),
+        expectedFile('unpriv', drift!),
       );
       expect(r).toMatchObject({ status: 0, out: '4 lines identical, 0 differ\n', err: '' });
       expect(process.getuid?.()).toBe(0);
@@ -167,7 +222,7 @@ describe.skipIf(noBunKernel !== undefined)(
         '--backend',
         'kernel',
         '--compare',
-        fx('memlock.out.jsonl'),
+        expectedFile('memlock', drift!),
       );
       expect(r).toMatchObject({ status: 0, out: '10 lines identical, 0 differ\n', err: '' });
     });
@@ -181,7 +236,7 @@ describe.skipIf(noBunKernel !== undefined)(
         '--memcg-limit',
         '48M',
         '--compare',
-        fx('memcg.out.jsonl'),
+        expectedFile('memcg', drift!),
       );
       expect(r).toMatchObject({ status: 0, out: '5 lines identical, 0 differ\n', err: '' });
       const cg = readFileSync('/proc/self/cgroup', 'utf8');
