@@ -259,21 +259,23 @@ const M64 = (1n << 64n) - 1n;
 function constAlu(code: number, dst: RegState, b: bigint): boolean {
   const op = code & 0xf0;
   const is64 = (code & 7) === ALU64;
-  const a = dst.varOff.value;
-  const width = is64 ? 64n : 32n;
+  // tnum values are u64 already: 64-bit ops need masking only where they can leave that range
   const mask = is64 ? M64 : 0xffff_ffffn;
-  const x = a & mask;
-  const y = b & mask;
+  const x = is64 ? dst.varOff.value : dst.varOff.value & mask;
+  const y = is64 ? b : b & mask;
+  const width = is64 ? 64n : 32n;
   let r: bigint;
   switch (op) {
     case OP.ADD:
       r = x + y;
+      if (r > mask) r -= mask + 1n;
       break;
     case OP.SUB:
       r = x - y;
+      if (r < 0n) r += mask + 1n;
       break;
     case OP.MUL:
-      r = x * y;
+      r = (x * y) & mask;
       break;
     case OP.AND:
       r = x & y;
@@ -286,7 +288,7 @@ function constAlu(code: number, dst: RegState, b: bigint): boolean {
       break;
     case OP.LSH:
       if (y >= width) return false;
-      r = x << y;
+      r = (x << y) & mask;
       break;
     case OP.RSH:
       if (y >= width) return false;
@@ -294,12 +296,12 @@ function constAlu(code: number, dst: RegState, b: bigint): boolean {
       break;
     case OP.ARSH:
       if (y >= width) return false;
-      r = (is64 ? BigInt.asIntN(64, x) : BigInt.asIntN(32, x)) >> y;
+      r = ((is64 ? BigInt.asIntN(64, x) : BigInt.asIntN(32, x)) >> y) & mask;
       break;
     default:
       return false;
   }
-  markRegKnownBounds(dst, r & mask);
+  markRegKnownBounds(dst, r);
   return true;
 }
 

@@ -473,6 +473,7 @@ export function checkFuncCall(env: VerifierEnv, insn: Insn): void {
     env.markRegScratched(r);
   }
   env.insnIdx = target - 1;
+  env.liveness.resetLiveStackCallchain();
   if (env.logLevel1) {
     env.verbose('caller:\n');
     env.printVerifierState(st, caller.frameno, true);

@@ -138,6 +138,7 @@ function doCheckInsn(env: VerifierEnv, printState: { v: boolean }): number {
         env.fail(E.EINVAL, 'BPF_EXIT uses reserved fields\n');
       checkResourceLeak(env, false, env.cur.curframe === 0, 'BPF_EXIT instruction in main prog');
       if (env.cur.curframe) {
+        env.liveness.updateLiveStack(env);
         prepareFuncExit(env);
         printState.v = true;
         return 0;
@@ -207,11 +208,14 @@ function doCheck(env: VerifierEnv): void {
       const aux = env.aux[env.insnIdx];
       if (aux) aux.seen = true;
       prevInsnIdx = env.insnIdx;
+      env.liveness.resetStackWriteMarks(env, env.insnIdx);
       exit = doCheckInsn(env, printState) === PROCESS_BPF_EXIT;
+      env.liveness.commitStackWriteMarks();
       if (!exit) continue;
     }
     env.markAllScratched();
     updateBranchCounts(env, env.cur);
+    env.liveness.updateLiveStack(env);
     const head = env.stack.pop();
     if (!head) break;
     env.cur = head.st;

@@ -12,6 +12,7 @@ import { verifierStateStr } from '../print-state.js';
 import { newRegState, type RegState } from '../reg-state.js';
 import type { VerifierInput, VerifierMapInfo } from './input.js';
 import type { JmpHistoryEntry } from './precision.js';
+import { StackLiveness } from './stack-liveness.js';
 import { cloneVerifierState, curFrame, type FuncState, MAX_BPF_REG, type VerifierState } from './state.js';
 
 /** Per-instruction data. Models `struct bpf_insn_aux_data`. */
@@ -84,6 +85,9 @@ export class VerifierEnv {
   readonly bypassSpecV1: boolean;
   readonly bpfCapable: boolean;
   readonly strictAlignment: boolean;
+  /** `env->log.level & BPF_LOG_LEVEL` (levels 1 and 2) and `& BPF_LOG_LEVEL2`. */
+  readonly logLevel1: boolean;
+  readonly logLevel2: boolean;
   /** Scratch marks (`scratched_regs`, `scratched_stack_slots`). */
   scratchedRegs = 0;
   scratchedSlots = new Set<number>();
@@ -100,6 +104,8 @@ export class VerifierEnv {
   /** Log positions for the `; state` suffix (`prev_log_pos`, `prev_insn_print_pos`). */
   prevLogPos = 0;
   prevInsnPrintPos = 0;
+  /** Stack slot liveness per call chain (`env->liveness`, kernel/bpf/liveness.c). */
+  readonly liveness: StackLiveness;
 
   constructor(
     readonly input: VerifierInput,
@@ -115,11 +121,14 @@ export class VerifierEnv {
       mapPtr: null,
     }));
     this.cur = initial;
+    this.liveness = new StackLiveness(input.insns, input.subprogStarts);
     this.stackDepth = input.subprogStarts.map(() => 0);
     this.allowPtrLeaks = input.perfmonCapable;
     this.allowUninitStack = input.perfmonCapable;
     this.bypassSpecV1 = input.perfmonCapable;
     this.bpfCapable = input.bpfCapable;
+    this.logLevel1 = (input.log.level & 3) !== 0;
+    this.logLevel2 = (input.log.level & 2) !== 0;
     this.strictAlignment =
       (input.progFlags & BPF_F_STRICT_ALIGNMENT) !== 0 && (input.progFlags & BPF_F_ANY_ALIGNMENT) === 0;
   }
@@ -145,14 +154,6 @@ export class VerifierEnv {
     if (ref && (x.src === 2 || x.src === 6))
       return `0x${(mapAddress(ref.map.id) + 0x100n + BigInt(ref.off)).toString(16)}`;
     return `0x${BigInt.asUintN(64, full).toString(16)}`;
-  }
-
-  /** `env->log.level & BPF_LOG_LEVEL` (levels 1 and 2). */
-  get logLevel1(): boolean {
-    return (this.input.log.level & 3) !== 0;
-  }
-  get logLevel2(): boolean {
-    return (this.input.log.level & 2) !== 0;
   }
 
   /** Models `verbose()`. */

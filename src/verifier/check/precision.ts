@@ -47,9 +47,12 @@ export function pushJmpHistory(env: VerifierEnv, st: VerifierState, flags: numbe
 class Backtrack {
   frame = 0;
   regs: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
-  stack: bigint[] = [0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n];
+  /** Stack slot masks per frame, slots 0-31 and 32-63 (numbers: this runs per backtracked insn). */
+  lo: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
+  hi: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
   empty(): boolean {
-    for (let i = 0; i <= this.frame; i++) if (this.regs[i] || this.stack[i]) return false;
+    if (this.frame === 0) return !this.regs[0] && !this.lo[0] && !this.hi[0];
+    for (let i = 0; i <= this.frame; i++) if (this.regs[i] || this.lo[i] || this.hi[i]) return false;
     return true;
   }
   isReg(r: number): boolean {
@@ -61,18 +64,49 @@ class Backtrack {
   clearReg(r: number, fr = this.frame): void {
     this.regs[fr] = (this.regs[fr] ?? 0) & ~(1 << r);
   }
+  anySlot(fr: number): boolean {
+    return (this.lo[fr] ?? 0) !== 0 || (this.hi[fr] ?? 0) !== 0;
+  }
   isSlot(fr: number, spi: number): boolean {
-    return ((this.stack[fr] ?? 0n) & (1n << BigInt(spi))) !== 0n;
+    return spi < 32
+      ? ((this.lo[fr] ?? 0) & (1 << spi)) !== 0
+      : ((this.hi[fr] ?? 0) & (1 << (spi - 32))) !== 0;
   }
   setSlot(fr: number, spi: number): void {
-    this.stack[fr] = (this.stack[fr] ?? 0n) | (1n << BigInt(spi));
+    if (spi < 32) this.lo[fr] = (this.lo[fr] ?? 0) | (1 << spi);
+    else this.hi[fr] = (this.hi[fr] ?? 0) | (1 << (spi - 32));
   }
   clearSlot(fr: number, spi: number): void {
-    this.stack[fr] = (this.stack[fr] ?? 0n) & ~(1n << BigInt(spi));
+    if (spi < 32) this.lo[fr] = (this.lo[fr] ?? 0) & ~(1 << spi);
+    else this.hi[fr] = (this.hi[fr] ?? 0) & ~(1 << (spi - 32));
+  }
+  clearFrame(fr: number): void {
+    this.regs[fr] = 0;
+    this.lo[fr] = 0;
+    this.hi[fr] = 0;
+  }
+  /** The frame's slot mask as 64 bits (for the log). */
+  stackMask(fr: number): bigint {
+    return (BigInt((this.hi[fr] ?? 0) >>> 0) << 32n) | BigInt((this.lo[fr] ?? 0) >>> 0);
   }
 }
 
 class NotSupported extends Error {}
+
+/** One backtrack state per verification, reset for each walk (`env->bt`). */
+const backtracks = new WeakMap<VerifierEnv, Backtrack>();
+function backtrackOf(env: VerifierEnv): Backtrack {
+  let bt = backtracks.get(env);
+  if (!bt) {
+    bt = new Backtrack();
+    backtracks.set(env, bt);
+  }
+  bt.frame = 0;
+  bt.regs.fill(0);
+  bt.lo.fill(0);
+  bt.hi.fill(0);
+  return bt;
+}
 
 function fmtRegMask(mask: number): string {
   const out: string[] = [];
@@ -100,7 +134,7 @@ function backtrackInsn(
   if (insn.code === 0) return;
   if (env.logLevel2) {
     env.verbose(
-      `mark_precise: frame${bt.frame}: regs=${fmtRegMask(bt.regs[bt.frame] ?? 0)} stack=${fmtStackMask(bt.stack[bt.frame] ?? 0n)} before ${idx}: ${printBpfInsn(env.insns, idx, { allowPtrLeaks: env.allowPtrLeaks, imm: (x, full) => env.immText(idx, x, full) })}\n`,
+      `mark_precise: frame${bt.frame}: regs=${fmtRegMask(bt.regs[bt.frame] ?? 0)} stack=${fmtStackMask(bt.stackMask(bt.frame))} before ${idx}: ${printBpfInsn(env.insns, idx, { allowPtrLeaks: env.allowPtrLeaks, imm: (x, full) => env.immText(idx, x, full) })}\n`,
     );
   }
   const cls = insn.code & 7;
@@ -142,8 +176,7 @@ function backtrackInsn(
             bt.setReg(i, bt.frame - 1);
           }
         }
-        bt.regs[bt.frame] = 0;
-        bt.stack[bt.frame] = 0n;
+        bt.clearFrame(bt.frame);
         bt.frame--;
         return;
       }
@@ -155,8 +188,7 @@ function backtrackInsn(
         subseqIdx - 1 >= 0 && prev !== undefined && prev.code === 0x85 && prev.src === 1 && bt.isReg(0);
       bt.clearReg(0);
       bt.frame++;
-      bt.regs[bt.frame] = 0;
-      bt.stack[bt.frame] = 0n;
+      bt.clearFrame(bt.frame);
       if (r0Precise) bt.setReg(0);
     } else if (srcX) {
       if (!bt.isReg(dreg) && !bt.isReg(sreg)) return;
@@ -169,21 +201,6 @@ function backtrackInsn(
     const mode = insn.code & 0xe0;
     if (mode === 0x20 || mode === 0x40) throw new NotSupported();
   }
-}
-
-/** Models `get_prev_insn_idx`. */
-function prevInsnIdx(st: VerifierState, i: number, hist: { cnt: number }): number {
-  const cnt = hist.cnt;
-  if (i === st.firstInsnIdx) {
-    if (cnt === 0) return -1;
-    if (cnt === 1 && st.jmpHistory[0]?.idx === i) return -1;
-  }
-  const e = st.jmpHistory[cnt - 1];
-  if (cnt && e && e.idx === i) {
-    hist.cnt--;
-    return e.prevIdx;
-  }
-  return i - 1;
 }
 
 function eachScalar(st: VerifierState, fn: (r: RegState) => void): void {
@@ -221,36 +238,40 @@ function markChainPrecisionBt(env: VerifierEnv, start: VerifierState, bt: Backtr
   if (bt.empty()) return;
   try {
     for (;;) {
-      const hist = { cnt: st.jmpHistory.length };
+      const history = st.jmpHistory;
+      let cnt = history.length;
       if (env.logLevel2)
         env.verbose(
           `mark_precise: frame${bt.frame}: last_idx ${lastIdx} first_idx ${firstIdx} subseq_idx ${subseqIdx} \n`,
         );
       for (let i = lastIdx; ; ) {
+        const top = cnt > 0 ? history[cnt - 1] : undefined;
         if (skipFirst) skipFirst = false;
         else {
-          const e =
-            hist.cnt > 0 && st.jmpHistory[hist.cnt - 1]?.idx === i ? st.jmpHistory[hist.cnt - 1] : undefined;
-          backtrackInsn(env, i, subseqIdx, e, bt);
+          backtrackInsn(env, i, subseqIdx, top !== undefined && top.idx === i ? top : undefined, bt);
+          if (bt.empty()) return;
         }
-        if (bt.empty()) return;
         subseqIdx = i;
-        i = prevInsnIdx(st, i, hist);
-        if (i < 0) break;
+        // get_prev_insn_idx
+        if (i === st.firstInsnIdx && (cnt === 0 || (cnt === 1 && history[0]?.idx === i))) break;
+        if (top !== undefined && top.idx === i) {
+          cnt--;
+          i = top.prevIdx;
+        } else i--;
       }
       st = st.parent;
       if (!st) break;
       for (let fr = bt.frame; fr >= 0; fr--) {
         const f = st.frames[fr];
         if (!f) continue;
-        for (let i = 0; i < 32; i++) {
+        for (let i = 0; (bt.regs[fr] ?? 0) !== 0 && i < 32; i++) {
           if (!((bt.regs[fr] ?? 0) & (1 << i))) continue;
           const reg = f.regs[i];
           if (!reg || reg.type !== REG_TYPE.SCALAR_VALUE) bt.clearReg(i, fr);
           else if (reg.precise) bt.clearReg(i, fr);
           else reg.precise = true;
         }
-        for (let i = 0; i < 64; i++) {
+        for (let i = 0; bt.anySlot(fr) && i < 64; i++) {
           if (!bt.isSlot(fr, i)) continue;
           const slot = f.stack[i];
           if (!slot || !(isSpilledReg(slot) && slot.spilledPtr.type === REG_TYPE.SCALAR_VALUE)) {
@@ -262,7 +283,7 @@ function markChainPrecisionBt(env: VerifierEnv, start: VerifierState, bt: Backtr
         }
         if (env.logLevel2) {
           env.verbose(
-            `mark_precise: frame${fr}: parent state regs=${fmtRegMask(bt.regs[fr] ?? 0)} stack=${fmtStackMask(bt.stack[fr] ?? 0n)}: `,
+            `mark_precise: frame${fr}: parent state regs=${fmtRegMask(bt.regs[fr] ?? 0)} stack=${fmtStackMask(bt.stackMask(fr))}: `,
           );
           env.printVerifierState(st, fr, true);
         }
@@ -285,7 +306,7 @@ export function markChainPrecision(env: VerifierEnv, regno: number): void {
   const st = env.cur;
   const reg = st.frames[st.curframe]?.regs[regno];
   if (!reg || reg.type !== REG_TYPE.SCALAR_VALUE) return;
-  const bt = new Backtrack();
+  const bt = backtrackOf(env);
   bt.frame = st.curframe;
   bt.setReg(regno);
   markChainPrecisionBt(env, st, bt);
@@ -294,7 +315,7 @@ export function markChainPrecision(env: VerifierEnv, regno: number): void {
 /** Models `mark_chain_precision_batch` for one stack slot of frame `fr` (`get_constant_map_key`). */
 export function markSlotPrecision(env: VerifierEnv, fr: number, spi: number): void {
   if (!env.bpfCapable) return;
-  const bt = new Backtrack();
+  const bt = backtrackOf(env);
   bt.frame = env.cur.curframe;
   bt.setSlot(fr, spi);
   markChainPrecisionBt(env, env.cur, bt);
@@ -302,7 +323,7 @@ export function markSlotPrecision(env: VerifierEnv, fr: number, spi: number): vo
 
 /** Models `propagate_precision`: the precise scalars of a state that pruned `cur` become precise in `cur`'s chain. */
 export function propagatePrecision(env: VerifierEnv, old: VerifierState, cur: VerifierState): void {
-  const bt = new Backtrack();
+  const bt = backtrackOf(env);
   bt.frame = old.curframe;
   for (let fr = old.curframe; fr >= 0; fr--) {
     const f = old.frames[fr];

@@ -2,9 +2,11 @@
  * @fileoverview State pruning: checkpoints at prune points, equivalence of a new state with an
  * explored one, and infinite-loop detection.
  *
- * Models `is_state_visited`, `states_equal`, `func_states_equal`, `regsafe`, `stacksafe`,
- * `range_within`, `check_ids`, `check_scalar_ids`, `regs_exact` and `states_maybe_looping` of
- * kernel/bpf/verifier.c (Linux 6.18). Precision tracking (`mark_chain_precision`) is not modelled:
+ * Models `is_state_visited`, `clean_live_states`, `clean_verifier_state`, `clean_func_state`,
+ * `states_equal`, `func_states_equal`, `regsafe`, `stacksafe`, `range_within`, `check_ids`,
+ * `check_scalar_ids`, `regs_exact` and `states_maybe_looping` of kernel/bpf/verifier.c (Linux 6.18).
+ * Stack slots dead per the stack liveness analysis (stack-liveness.ts) are cleared from explored
+ * states before the comparison. Precision tracking (`mark_chain_precision`) is not modelled:
  * every scalar is compared as if precise, which prunes less than the kernel but never more.
  */
 import { ERRNO as E } from '../../uapi/errno.js';
@@ -13,8 +15,9 @@ import { BPF_ADD_CONST, baseType, newRegState, REG_TYPE, type RegState } from '.
 import { tnumIn } from '../tnum.js';
 import type { VerifierEnv } from './env.js';
 import { markAllScalarsImprecise, propagatePrecision, pushJmpHistory } from './precision.js';
-import { markUnknown } from './regs.js';
+import { markNotInit, markUnknown } from './regs.js';
 import {
+  BPF_REG_FP,
   cloneVerifierState,
   type FuncState,
   isSpilledReg,
@@ -226,6 +229,50 @@ function statesEqual(env: VerifierEnv, old: VerifierState, cur: VerifierState, e
   return true;
 }
 
+/** Models `clean_func_state`: dead registers become NOT_INIT, dead stack slots STACK_INVALID. */
+function cleanFuncState(env: VerifierEnv, st: FuncState, ip: number): void {
+  const liveRegs = env.aux[ip]?.liveRegsBefore ?? 0;
+  for (let i = 0; i < BPF_REG_FP; i++) if (!(liveRegs & (1 << i))) markNotInit(st.regs[i] as RegState);
+  const slots = st.allocatedStack / BPF_REG_SIZE;
+  for (let i = 0; i < slots; i++) {
+    const s = st.stack[i];
+    if (!s || env.liveness.stackSlotAlive(st.frameno, i)) continue;
+    markNotInit(s.spilledPtr);
+    s.slotType.fill(STACK_SLOT.INVALID);
+  }
+}
+
+/** Models `clean_verifier_state`. */
+function cleanVerifierState(env: VerifierEnv, st: VerifierState): void {
+  env.liveness.liveStackQueryInit(st);
+  st.cleaned = true;
+  for (let i = 0; i <= st.curframe; i++) {
+    const ip = i === st.curframe ? st.insnIdx : (st.frames[i + 1] as FuncState).callsite;
+    cleanFuncState(env, st.frames[i] as FuncState, ip);
+  }
+}
+
+/** Models `same_callsites`. */
+function sameCallsites(a: VerifierState, b: VerifierState): boolean {
+  if (a.curframe !== b.curframe) return false;
+  for (let i = a.curframe; i >= 0; i--)
+    if ((a.frames[i] as FuncState).callsite !== (b.frames[i] as FuncState).callsite) return false;
+  return true;
+}
+
+/**
+ * Clears what explored states at `insnIdx` with no paths left will never read, so they compare
+ * equal to more states. Models `clean_live_states`; `incomplete_read_marks` is always false here, as
+ * bpfsim records no loop backedges (no iterators, may_goto or callbacks).
+ */
+function cleanLiveStates(env: VerifierEnv, list: readonly VerifierState[], insnIdx: number): void {
+  const cur = env.cur;
+  for (const sl of list) {
+    if (sl.branches || sl.insnIdx !== insnIdx || !sameCallsites(sl, cur) || sl.cleaned) continue;
+    cleanVerifierState(env, sl);
+  }
+}
+
 /** Models `states_maybe_looping`: the current frame's registers are byte-identical. */
 function statesMaybeLooping(old: VerifierState, cur: VerifierState): boolean {
   if (old.curframe !== cur.curframe) return false;
@@ -253,6 +300,7 @@ export function isStateVisited(env: VerifierEnv, insnIdx: number): number {
   let list = env.explored.get(bucket);
   let statesCnt = 0;
   if (list) {
+    cleanLiveStates(env, list, insnIdx);
     for (let k = 0; k < list.length; k++) {
       const sl = list[k] as VerifierState;
       statesCnt++;

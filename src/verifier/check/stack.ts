@@ -151,6 +151,8 @@ function checkStackWriteFixedOff(
   f.stack[spi] = st;
   if (!env.allowPtrLeaks && isSpilledReg(st) && !isSpilledScalarReg(st) && size !== BPF_REG_SIZE)
     env.fail(E.EACCES, 'attempt to corrupt spilled pointer on stack\n');
+  // only a full 8-byte write kills the slot for liveness (bpf_mark_stack_write)
+  if (off % BPF_REG_SIZE === 0 && size === BPF_REG_SIZE) env.liveness.markStackWrite(f.frameno, spi);
   const cur = env.cur.frames[env.cur.curframe] as FuncState;
   const reg = valueRegno >= 0 ? (cur.regs[valueRegno] as RegState) : null;
   const insn = env.insns[insnIdx];
@@ -325,6 +327,7 @@ function checkStackReadFixedOff(
   const reg = st.spilledPtr;
   let insnFlags = insnStackAccessFlags(f.frameno, spi);
   env.markStackSlotScratched(spi);
+  env.liveness.markStackRead(env, f.frameno, env.insnIdx, spi);
   if (isSpilledReg(st)) {
     let spillSize = 1;
     for (let i = BPF_REG_SIZE - 1; i > 0 && stype[i - 1] === STACK_SLOT.SPILL; i--) spillSize++;
@@ -431,9 +434,13 @@ export function checkStackRangeInitialized(
     if (!st) env.fail(E.EFAULT, 'verifier bug: allocated_stack too small\n');
     const k = slot % BPF_REG_SIZE;
     const stype = st.slotType[k];
-    if (stype === STACK_SLOT.MISC) continue;
+    if (stype === STACK_SLOT.MISC) {
+      env.liveness.markStackRead(env, f.frameno, env.insnIdx, spi);
+      continue;
+    }
     if (stype === STACK_SLOT.ZERO || (stype === STACK_SLOT.INVALID && env.allowUninitStack)) {
       if (clobber) st.slotType[k] = STACK_SLOT.MISC;
+      env.liveness.markStackRead(env, f.frameno, env.insnIdx, spi);
       continue;
     }
     if (isSpilledReg(st) && (st.spilledPtr.type === REG_TYPE.SCALAR_VALUE || env.allowPtrLeaks)) {
@@ -442,6 +449,8 @@ export function checkStackRangeInitialized(
         for (let j = 0; j < BPF_REG_SIZE; j++)
           if (st.slotType[j] === STACK_SLOT.SPILL) st.slotType[j] = STACK_SLOT.MISC;
       }
+      // reading any byte of a slot marks the whole slot read
+      env.liveness.markStackRead(env, f.frameno, env.insnIdx, spi);
       continue;
     }
     const what = t === READ ? 'indirect read from' : 'indirect write to';

@@ -56,6 +56,8 @@ export interface VerifierState {
   missCnt: number;
   /** Evicted from the explored list but still a parent of live paths (`in_free_list`). */
   inFreeList?: boolean;
+  /** Dead registers and stack slots were cleared for pruning (`cleaned`). */
+  cleaned?: boolean;
   /** Jumps and stack accesses since the last checkpoint (`jmp_history`). */
   jmpHistory: JmpHistoryEntry[];
   /** First and last insn of the segment this state covers (`first_insn_idx`, `last_insn_idx`). */
