@@ -11,6 +11,9 @@
 import type { MapTypeOps } from '../maps/ops.js';
 import { MAP_TYPES } from '../maps/registry.js';
 import { BPF_MAP_TYPE } from '../maps/uapi.js';
+import { BPF_FUNC_MAX_ID } from '../uapi/bpf-helpers.js';
+import type { VerifierFuncProto } from '../verifier/env/types.js';
+import type { HelperFn } from '../vm/machine.js';
 import { Accounting, type KernelProfile, type UserStruct } from './accounting.js';
 import { BPF_AUDIT_OP, type BpfAuditOp, formatBpfAudit } from './audit/bpf-record.js';
 import type { AuditStorage } from './audit/store.js';
@@ -18,12 +21,14 @@ import { BpfFs } from './bpffs.js';
 import { VirtualClock } from './clock.js';
 import { type CapSpec, capSet } from './creds.js';
 import { auditLoggerExtension, bloomFilterExtension } from './ext/builtin.js';
+import type { ExtSyscallFn } from './ext/host.js';
 import { type ExtensionConstructor, ExtensionHost } from './ext/host.js';
 import { Idr } from './idr.js';
 import type { KMap, KProg } from './objects.js';
 import { Prandom } from './prandom.js';
 import type { ProgRunner } from './prog-runner.js';
 import { SECCOMP_LOG_NAMES, type SeccompAuditRecord, SeccompNotifiers } from './seccomp-outcomes.js';
+import { EMULATED_NRS } from './syscall-entry.js';
 import { Sysctls } from './sysctl.js';
 import { Task } from './task.js';
 import { fullVerifier } from './verifier-full.js';
@@ -96,6 +101,10 @@ export class Kernel {
   private auditSerial = 0;
   /** `audit_enabled` (kernel/audit.c). */
   auditEnabled: boolean;
+  /** Syscalls extensions emulate, by x86_64 number. */
+  readonly extSyscalls = new Map<number, ExtSyscallFn>();
+  /** Helpers extensions added, by id (above the kernel's helper ids). */
+  readonly extHelpers = new Map<number, { readonly proto: VerifierFuncProto; readonly fn: HelperFn }>();
   /** The map types BPF_MAP_CREATE knows (`bpf_map_types[]`): the core ones, then the extensions'. */
   readonly mapTypes = new Map<number, MapTypeOps>();
   /** The extension host: map types, audit sinks and cleanups registered by extensions. */
@@ -117,7 +126,19 @@ export class Kernel {
     this.runner = opts.runner ?? new VmRunner();
     for (const [type, ops] of Object.entries(MAP_TYPES))
       if (Number(type) !== BPF_MAP_TYPE.BLOOM_FILTER) this.mapTypes.set(Number(type), ops);
-    this.extensions = new ExtensionHost({ registerMapType: (type, ops) => this.mapTypes.set(type, ops) });
+    this.extensions = new ExtensionHost({
+      registerMapType: (type, ops) => this.mapTypes.set(type, ops),
+      registerSyscall: (nr, fn) => {
+        if (!Number.isInteger(nr) || nr < 0 || EMULATED_NRS.has(nr) || this.extSyscalls.has(nr))
+          throw new Error(`syscall ${nr} is already emulated or not a syscall number`);
+        this.extSyscalls.set(nr, fn);
+      },
+      registerHelper: (id, proto, fn) => {
+        if (!Number.isInteger(id) || id < BPF_FUNC_MAX_ID || id > 0xffff || this.extHelpers.has(id))
+          throw new Error(`helper id ${id}: ids below ${BPF_FUNC_MAX_ID} are the kernel's, or it is taken`);
+        this.extHelpers.set(id, { proto, fn });
+      },
+    });
     this.extensions.register('bloom-filter', bloomFilterExtension);
     if (opts.auditStorage !== undefined)
       this.extensions.register('audit-logger', auditLoggerExtension(opts.auditStorage));

@@ -6,6 +6,7 @@
  * builds the context per program type (src/progs) and applies the syscall's input/output rules;
  * the engine (src/vm) only executes.
  */
+import type { HelperFn } from '../vm/machine.js';
 import type { KMap, KProg } from './objects.js';
 
 /** One execution request. */
@@ -28,6 +29,8 @@ export interface RunRequest {
   readonly ktimeNs: () => bigint;
   /** `get_prandom_u32()` for helpers. */
   readonly prandomU32: () => number;
+  /** Helpers extensions added (ids above the kernel's), run like the built-in ones. */
+  readonly extraHelpers?: ReadonlyMap<number, HelperFn>;
 }
 
 /** The result of one run. */

@@ -191,6 +191,8 @@ let created: Task | undefined;
 /** Runs an allowed call: its return value, flagged when the call is not emulated or sleeps. */
 function run(task: Task, nr: number, args: readonly (number | bigint)[]): RunResult {
   created = undefined;
+  const ext = task.kernel.extSyscalls.get(nr);
+  if (ext !== undefined) return { ret: ext(task, args) };
   const ret = dispatch(task, nr, args);
   if (ret === NOT_EMULATED || !EMULATED_NRS.has(nr)) return { ret: -ERRNO.ENOSYS, notEmulated: true };
   if (ret === SLEEPS) return { ret: 0, sleeping: true };

@@ -68,10 +68,12 @@ export const fullVerifier: VerifierHook = (req) => {
   const ldImmMaps = new Map<number, LdImmMapRef>();
   for (const [i, r] of s.ldImmMaps)
     ldImmMaps.set(i, { map: mapInfo(r.ref, cache), value: r.value, off: r.off });
+  const ext = req.extHelpers;
   const tables: VerifierTables = {
-    funcProto,
+    funcProto: (progType, id, ctx) => ext?.get(id) ?? funcProto(progType, id, ctx),
+    extHelper: (id) => ext?.has(id) === true,
     ctxAccess,
-    helperName,
+    helperName: (id) => ext?.get(id)?.name ?? helperName(id),
     changesPktData: (id) => CHANGES_PKT_DATA.has(id),
     mapFuncCompat: (mapType, funcId) => {
       const r = checkMapFuncCompatibility(

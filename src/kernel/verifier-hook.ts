@@ -10,9 +10,11 @@
  * resolve_pseudo_ldimm64, check_cfg) with the kernel's messages, and says in the log that the
  * program was checked structurally only.
  */
+
 import type { Insn } from '../isa/insn.js';
 import { opcodeInInsnTable } from '../isa/validate.js';
 import type { BpfMap as MapInstance } from '../maps/ops.js';
+import type { VerifierFuncProto } from '../verifier/env/types.js';
 import type { VerifierLog } from './verifier-log.js';
 
 /** A map resolved from an instruction's fd (or fd_array index). */
@@ -43,6 +45,8 @@ export interface VerifierRequest {
   readonly log: VerifierLog;
   /** Number of possible CPUs. */
   readonly possibleCpus: number;
+  /** Helpers extensions added (ids from 212 up), by id. */
+  readonly extHelpers?: ReadonlyMap<number, VerifierFuncProto>;
   /**
    * Models `add_used_map_from_fd`/`__bpf_map_get`: resolves a map fd of the loading task and records
    * it as used by the program. Returns the map or -EBADF (no such fd) / -EINVAL (not a map).

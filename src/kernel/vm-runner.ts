@@ -258,6 +258,7 @@ export class VmRunner implements ProgRunner {
       [125, (r) => setR0(r, req.ktimeNs())],
       [160, (r) => setR0(r, req.ktimeNs())],
     ]);
+    for (const [id, fn] of req.extraHelpers ?? []) helpers.set(id, fn);
     // bpf_test_run's loop: every run starts from the same context and packet.
     const repeat = Math.max(1, req.repeat ?? 1);
     const ctx0 = ctxBytes.slice();

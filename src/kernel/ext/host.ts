@@ -8,6 +8,9 @@
  * (kernel/audit.c `audit_log_end` handing a finished record to its consumers).
  */
 import type { MapTypeOps } from '../../maps/ops.js';
+import type { VerifierFuncProto } from '../../verifier/env/types.js';
+import type { HelperFn } from '../../vm/machine.js';
+import type { Task } from '../task.js';
 
 /** A finished audit record: its text as auditd writes it, and what it is about. */
 export interface AuditRecord {
@@ -36,12 +39,30 @@ export interface ExtensionHostApi {
   onShutdown(fn: () => void): void;
   /** Adds a map type to the kernel's registry (`bpf_map_types[]`, BPF_MAP_TYPE(...) in bpf_types.h). */
   registerMapType(type: number, ops: MapTypeOps): void;
+  /**
+   * Emulates syscall `nr` (x86_64 number) for calls the seccomp filters allowed: `fn` returns the
+   * result or -errno. Only numbers bpfsim does not emulate itself can be taken.
+   */
+  registerSyscall(nr: number, fn: ExtSyscallFn): void;
+  /**
+   * Adds a helper with id `id` (from the kernel's frozen `__BPF_FUNC_MAX_ID`, 212, up, so it cannot
+   * shadow one) callable by every program type: `proto` is what the verifier checks the call
+   * against, `fn` what runs (registers as 32-bit halves, as the VM's helpers).
+   */
+  registerHelper(id: number, proto: VerifierFuncProto, fn: HelperFn): void;
 }
+
+/** An emulated syscall: the result, or -errno. */
+export type ExtSyscallFn = (task: Task, args: readonly (number | bigint)[]) => number;
 
 /** What the host can change in the kernel it serves. */
 export interface ExtensionHostOptions {
   /** Installs a map type; without it, registerMapType throws. */
   readonly registerMapType?: (type: number, ops: MapTypeOps) => void;
+  /** Installs a syscall; without it, registerSyscall throws. */
+  readonly registerSyscall?: (nr: number, fn: ExtSyscallFn) => void;
+  /** Installs a helper; without it, registerHelper throws. */
+  readonly registerHelper?: (id: number, proto: VerifierFuncProto, fn: HelperFn) => void;
 }
 
 /** An initialised extension. */
@@ -95,6 +116,15 @@ export class ExtensionHost {
           if (this.options.registerMapType === undefined)
             throw new Error('this host cannot register map types');
           this.options.registerMapType(type, ops);
+        },
+        registerSyscall: (nr, fn) => {
+          if (this.options.registerSyscall === undefined)
+            throw new Error('this host cannot register syscalls');
+          this.options.registerSyscall(nr, fn);
+        },
+        registerHelper: (id, proto, fn) => {
+          if (this.options.registerHelper === undefined) throw new Error('this host cannot register helpers');
+          this.options.registerHelper(id, proto, fn);
         },
       };
       let ext: Extension;

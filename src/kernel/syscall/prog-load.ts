@@ -211,6 +211,7 @@ export function progLoad(task: Task, attr: BpfAttr, uattr: number, uattrSize: nu
         perfmonCapable: perfmonCapable(creds),
         log,
         possibleCpus: kernel.possibleCpus,
+        extHelpers: new Map([...kernel.extHelpers].map(([id, h]) => [id, h.proto])),
         mapFromFd: mapFromFdRef,
         mapFromIdx,
       });

@@ -333,7 +333,7 @@ function checkRegConstStr(env: VerifierEnv, reg: RegState, regno: number): void 
 /** Models `check_helper_call`. */
 export function checkHelperCall(env: VerifierEnv, insn: Insn, insnIdx: number): void {
   const funcId = insn.imm;
-  if (funcId < 0 || funcId >= 212)
+  if (funcId < 0 || (funcId >= 212 && !env.input.tables.extHelper?.(funcId)))
     env.fail(E.EINVAL, `invalid func ${helperLogName(env, funcId)}#${funcId}\n`);
   const fn = env.input.tables.funcProto(env.input.progType, funcId, {
     expectedAttachType: env.input.expectedAttachType,

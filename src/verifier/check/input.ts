@@ -55,6 +55,8 @@ export interface VerifierTables {
    * lines the kernel prints before failing with EINVAL.
    */
   readonly mapFuncCompat?: (mapType: number, funcId: number) => readonly string[] | null;
+  /** Whether `funcId` (above the kernel's ids) is a helper an extension added. */
+  readonly extHelper?: (funcId: number) => boolean;
   /** `func_id_name`: the helper's log name (`bpf_map_lookup_elem`), undefined when unknown. */
   readonly helperName?: (funcId: number) => string | undefined;
 }
