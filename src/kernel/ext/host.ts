@@ -1,6 +1,7 @@
 /**
  * @fileoverview The extension host: extensions register by name with a constructor, are
- * initialised in registration order with a host that lets them add audit sinks and cleanups, and
+ * initialised in registration order with a host that lets them add audit sinks, map types, emulated
+ * syscalls, helpers and cleanups, and
  * are shut down in reverse order, every cleanup running even when an earlier one fails.
  *
  * Modelled on Tailscale's extension host (seed 003: `ipnext.RegisterExtension(name, newFn)`,
