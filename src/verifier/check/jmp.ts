@@ -14,7 +14,7 @@ import { syncLinkedRegs } from '../linked-regs.js';
 import { BPF_ADD_CONST, baseType, copyRegState, REG_TYPE, type RegState, TYPE_FLAG } from '../reg-state.js';
 import type { VerifierEnv } from './env.js';
 import type { VerifierMapInfo } from './input.js';
-import { markChainPrecision } from './precision.js';
+import { type LinkedReg, markChainPrecision, pushJmpHistory } from './precision.js';
 import {
   checkRegArg,
   isPointerValue,
@@ -205,14 +205,60 @@ function markPtrOrNullRegs(st: VerifierState, regno: number, isNull: boolean): v
   });
 }
 
-/** Registers (and spills) of the current frame chain sharing a scalar id. Models `collect_linked_regs`. */
-function collectLinkedRegs(st: VerifierState, id: number): RegState[] {
-  const out: RegState[] = [];
+/** Models `LINKED_REGS_MAX`. */
+const LINKED_REGS_MAX = 6;
+
+/**
+ * Registers live before the jump and spilled registers, of every frame, sharing the scalar id `id`
+ * (past LINKED_REGS_MAX, the id is dropped). Models `collect_linked_regs`.
+ */
+function collectLinkedRegs(env: VerifierEnv, st: VerifierState, id: number, out: LinkedReg[]): void {
   const base = id & ~BPF_ADD_CONST;
-  forEachReg(st, (r) => {
-    if (r.type === REG_TYPE.SCALAR_VALUE && (r.id & ~BPF_ADD_CONST) === base && out.length < 6) out.push(r);
-  });
-  return out;
+  const push = (reg: RegState, frameno: number, isReg: boolean, idx: number): void => {
+    if (reg.type !== REG_TYPE.SCALAR_VALUE || (reg.id & ~BPF_ADD_CONST) !== base) return;
+    if (out.length >= LINKED_REGS_MAX) reg.id = 0;
+    else out.push({ frameno, isReg, idx });
+  };
+  for (let i = st.curframe; i >= 0; i--) {
+    const f = st.frames[i];
+    if (!f) continue;
+    const insnIdx = i === st.curframe ? st.insnIdx : (st.frames[i + 1]?.callsite ?? 0);
+    const live = env.aux[insnIdx]?.liveRegsBefore ?? 0x3ff;
+    for (let j = 0; j < 10; j++) if (live & (1 << j)) push(f.regs[j] as RegState, i, true, j);
+    for (let j = 0; j < f.allocatedStack / 8; j++) {
+      const s = f.stack[j];
+      if (s && s.slotType[7] === 1) push(s.spilledPtr, i, false, j);
+    }
+  }
+}
+
+/** The register a linked-register entry names in `st`. */
+function linkedReg(st: VerifierState, e: LinkedReg): RegState | undefined {
+  const f = st.frames[e.frameno];
+  return e.isReg ? f?.regs[e.idx] : f?.stack[e.idx]?.spilledPtr;
+}
+
+/** Models `sync_linked_regs`: registers linked to `known` take its (shifted) bounds. */
+function syncLinked(
+  env: VerifierEnv,
+  st: VerifierState,
+  known: RegState,
+  linked: readonly LinkedReg[],
+): void {
+  const regs: RegState[] = [];
+  const entries: LinkedReg[] = [];
+  for (const e of linked) {
+    const r = linkedReg(st, e);
+    if (r) {
+      regs.push(r);
+      entries.push(e);
+    }
+  }
+  // updated registers are printed after the jump (scratched); spilled slots are not
+  for (const i of syncLinkedRegs(regs, known)) {
+    const e = entries[i] as LinkedReg;
+    if (e.isReg) env.markRegScratched(e.idx);
+  }
 }
 
 /** Models `check_cond_jmp_op`. */
@@ -261,6 +307,11 @@ export function checkCondJmpOp(env: VerifierEnv, insn: Insn): void {
     if (env.logLevel1) env.printInsnState(thisBranch, thisBranch.curframe);
     return;
   }
+  const linked: LinkedReg[] = [];
+  if (srcX && src.type === REG_TYPE.SCALAR_VALUE && src.id)
+    collectLinkedRegs(env, thisBranch, src.id, linked);
+  if (dst.type === REG_TYPE.SCALAR_VALUE && dst.id) collectLinkedRegs(env, thisBranch, dst.id, linked);
+  if (linked.length > 1) pushJmpHistory(env, thisBranch, 0, linked);
   const other = env.pushStack(env.insnIdx + insn.off + 1, env.insnIdx);
   const oregs = other.frames[other.curframe]?.regs as RegState[];
   if (srcX) {
@@ -271,14 +322,12 @@ export function checkCondJmpOp(env: VerifierEnv, insn: Insn): void {
     regSetMinMax(oregs[insn.dst] as RegState, fake0, dst, fake1, opcode, isJmp32);
   }
   if (srcX && src.type === REG_TYPE.SCALAR_VALUE && src.id) {
-    syncLinkedRegs(collectLinkedRegs(thisBranch, src.id), src);
-    const osrc = oregs[insn.src] as RegState;
-    syncLinkedRegs(collectLinkedRegs(other, osrc.id), osrc);
+    syncLinked(env, thisBranch, src, linked);
+    syncLinked(env, other, oregs[insn.src] as RegState, linked);
   }
   if (dst.type === REG_TYPE.SCALAR_VALUE && dst.id) {
-    syncLinkedRegs(collectLinkedRegs(thisBranch, dst.id), dst);
-    const odst = oregs[insn.dst] as RegState;
-    syncLinkedRegs(collectLinkedRegs(other, odst.id), odst);
+    syncLinked(env, thisBranch, dst, linked);
+    syncLinked(env, other, oregs[insn.dst] as RegState, linked);
   }
   if (
     !isJmp32 &&

@@ -22,6 +22,16 @@ export interface JmpHistoryEntry {
   idx: number;
   prevIdx: number;
   flags: number;
+  /** Scalars linked by id at a conditional jump (`linked_regs`). */
+  linked?: readonly LinkedReg[];
+}
+
+/** One register or spilled slot linked by a scalar id. Models `struct linked_reg`. */
+export interface LinkedReg {
+  readonly frameno: number;
+  readonly isReg: boolean;
+  /** Register number, or stack slot (spi). */
+  readonly idx: number;
 }
 
 /** `INSN_F_STACK_ACCESS` and the frame/slot encoding of `insn_stack_access_flags`. */
@@ -34,12 +44,19 @@ export function insnStackAccessFlags(frameno: number, spi: number): number {
 }
 
 /** Models `push_jmp_history`: merges into the entry of the current insn when there is one. */
-export function pushJmpHistory(env: VerifierEnv, st: VerifierState, flags: number): void {
+export function pushJmpHistory(
+  env: VerifierEnv,
+  st: VerifierState,
+  flags: number,
+  linked?: readonly LinkedReg[],
+): void {
   if (env.curHistEnt) {
     env.curHistEnt.flags |= flags;
+    if (linked) env.curHistEnt.linked = linked;
     return;
   }
   const e: JmpHistoryEntry = { idx: env.insnIdx, prevIdx: env.prevInsnIdx, flags };
+  if (linked) e.linked = linked;
   st.jmpHistory.push(e);
   env.curHistEnt = e;
 }
@@ -137,14 +154,43 @@ function backtrackInsn(
       `mark_precise: frame${bt.frame}: regs=${fmtRegMask(bt.regs[bt.frame] ?? 0)} stack=${fmtStackMask(bt.stackMask(bt.frame))} before ${idx}: ${printBpfInsn(env.insns, idx, { allowPtrLeaks: env.allowPtrLeaks, imm: (x, full) => env.immText(idx, x, full) })}\n`,
     );
   }
+  if (hist?.linked) btSyncLinkedRegs(bt, hist.linked);
+  // the kernel syncs again only when the insn's case falls through to the end of backtrack_insn
+  if (backtrackInsnBody(env, insn, subseqIdx, hist, bt) && hist?.linked) btSyncLinkedRegs(bt, hist.linked);
+}
+
+/** Models `bt_sync_linked_regs`: when one linked scalar is needed precise, all of them are. */
+function btSyncLinkedRegs(bt: Backtrack, linked: readonly LinkedReg[]): void {
+  let some = false;
+  for (const e of linked) {
+    if (e.isReg ? ((bt.regs[e.frameno] ?? 0) & (1 << e.idx)) !== 0 : bt.isSlot(e.frameno, e.idx)) {
+      some = true;
+      break;
+    }
+  }
+  if (!some) return;
+  for (const e of linked) {
+    if (e.isReg) bt.setReg(e.idx, e.frameno);
+    else bt.setSlot(e.frameno, e.idx);
+  }
+}
+
+/** The instruction-specific part of `backtrack_insn`. */
+function backtrackInsnBody(
+  env: VerifierEnv,
+  insn: Insn,
+  subseqIdx: number,
+  hist: JmpHistoryEntry | undefined,
+  bt: Backtrack,
+): boolean {
   const cls = insn.code & 7;
   const op = insn.code & 0xf0;
   const srcX = (insn.code & 8) !== 0;
   const dreg = insn.dst;
   const sreg = insn.src;
   if (cls === 4 || cls === 7) {
-    if (!bt.isReg(dreg)) return;
-    if (op === 0xd0 || op === 0x80) return;
+    if (!bt.isReg(dreg)) return false;
+    if (op === 0xd0 || op === 0x80) return false;
     if (op === 0xb0) {
       bt.clearReg(dreg);
       if (srcX && sreg !== 10) bt.setReg(sreg);
@@ -152,18 +198,18 @@ function backtrackInsn(
       bt.setReg(sreg);
     }
   } else if (cls === 1 || (cls === 3 && (insn.code & 0xe0) === 0xc0 && insn.imm === 0x100)) {
-    if (!bt.isReg(dreg)) return;
+    if (!bt.isReg(dreg)) return false;
     bt.clearReg(dreg);
-    if (!hist || !(hist.flags & INSN_F_STACK_ACCESS)) return;
+    if (!hist || !(hist.flags & INSN_F_STACK_ACCESS)) return false;
     const spi = (hist.flags >> INSN_F_SPI_SHIFT) & 0x3f;
     const fr = hist.flags & 7;
     bt.setSlot(fr, spi);
   } else if (cls === 3 || cls === 2) {
     if (bt.isReg(dreg)) throw new NotSupported();
-    if (!hist || !(hist.flags & INSN_F_STACK_ACCESS)) return;
+    if (!hist || !(hist.flags & INSN_F_STACK_ACCESS)) return false;
     const spi = (hist.flags >> INSN_F_SPI_SHIFT) & 0x3f;
     const fr = hist.flags & 7;
-    if (!bt.isSlot(fr, spi)) return;
+    if (!bt.isSlot(fr, spi)) return false;
     bt.clearSlot(fr, spi);
     if (cls === 3) bt.setReg(sreg);
   } else if (cls === 5 || cls === 6) {
@@ -178,7 +224,7 @@ function backtrackInsn(
         }
         bt.clearFrame(bt.frame);
         bt.frame--;
-        return;
+        return false;
       }
       bt.clearReg(0);
       if ((bt.regs[bt.frame] ?? 0) & REGMASK_ARGS) throw new NotSupported();
@@ -190,17 +236,19 @@ function backtrackInsn(
       bt.frame++;
       bt.clearFrame(bt.frame);
       if (r0Precise) bt.setReg(0);
+      return false;
     } else if (srcX) {
-      if (!bt.isReg(dreg) && !bt.isReg(sreg)) return;
+      if (!bt.isReg(dreg) && !bt.isReg(sreg)) return false;
       bt.setReg(dreg);
       bt.setReg(sreg);
     }
   } else if (cls === 0) {
-    if (!bt.isReg(dreg)) return;
+    if (!bt.isReg(dreg)) return false;
     bt.clearReg(dreg);
     const mode = insn.code & 0xe0;
     if (mode === 0x20 || mode === 0x40) throw new NotSupported();
   }
+  return true;
 }
 
 function eachScalar(st: VerifierState, fn: (r: RegState) => void): void {
