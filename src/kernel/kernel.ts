@@ -11,6 +11,7 @@
 import type { MapTypeOps } from '../maps/ops.js';
 import { MAP_TYPES } from '../maps/registry.js';
 import { BPF_MAP_TYPE } from '../maps/uapi.js';
+import { type ProgTypeOps, progTypes } from '../progs/registry.js';
 import { BPF_FUNC_MAX_ID } from '../uapi/bpf-helpers.js';
 import type { VerifierFuncProto } from '../verifier/env/types.js';
 import type { HelperFn } from '../vm/machine.js';
@@ -21,7 +22,11 @@ import { BpfFs } from './bpffs.js';
 import { VirtualClock } from './clock.js';
 import { type CapSpec, capSet } from './creds.js';
 import { auditLoggerExtension, bloomFilterExtension } from './ext/builtin.js';
-import type { ExtSyscallFn } from './ext/host.js';
+import type { ExtProgTypeOps, ExtSyscallFn } from './ext/host.js';
+
+/** `__MAX_BPF_PROG_TYPE` of Linux 6.18: extension program types are numbered from here. */
+const MAX_BPF_PROG_TYPE = 33;
+
 import { type ExtensionConstructor, ExtensionHost } from './ext/host.js';
 import { Idr } from './idr.js';
 import type { KMap, KProg } from './objects.js';
@@ -101,6 +106,10 @@ export class Kernel {
   private auditSerial = 0;
   /** `audit_enabled` (kernel/audit.c). */
   auditEnabled: boolean;
+  /** The program types BPF_PROG_LOAD knows (`bpf_prog_types[]`): the core ones, then the extensions'. */
+  readonly progTypes = new Map<number, ProgTypeOps>(progTypes().map((t) => [t.type, t]));
+  /** Program types extensions added, with their verifier tables. */
+  readonly extProgTypes = new Map<number, ExtProgTypeOps>();
   /** Syscalls extensions emulate, by x86_64 number. */
   readonly extSyscalls = new Map<number, ExtSyscallFn>();
   /** Helpers extensions added, by id (above the kernel's helper ids). */
@@ -132,6 +141,19 @@ export class Kernel {
         if (!Number.isInteger(nr) || nr < 0 || EMULATED_NRS.has(nr) || this.extSyscalls.has(nr))
           throw new Error(`syscall ${nr} is already emulated or not a syscall number`);
         this.extSyscalls.set(nr, fn);
+      },
+      registerProgType: (ops) => {
+        if (
+          !Number.isInteger(ops.type) ||
+          ops.type < MAX_BPF_PROG_TYPE ||
+          ops.type > 0xffff ||
+          this.progTypes.has(ops.type)
+        )
+          throw new Error(
+            `program type ${ops.type}: types below ${MAX_BPF_PROG_TYPE} are the kernel's, or it is taken`,
+          );
+        this.progTypes.set(ops.type, ops);
+        this.extProgTypes.set(ops.type, ops);
       },
       registerHelper: (id, proto, fn) => {
         if (!Number.isInteger(id) || id < BPF_FUNC_MAX_ID || id > 0xffff || this.extHelpers.has(id))

@@ -11,6 +11,7 @@ import type { LdImmMapRef, VerifierMapInfo, VerifierTables } from '../verifier/c
 import { ctxAccess } from '../verifier/env/ctx-access.js';
 import { funcProto, helperName } from '../verifier/env/helper-protos.js';
 import { checkMapFuncCompatibility } from '../verifier/env/map-helper-compat.js';
+import { REG_TYPE } from '../verifier/reg-state.js';
 import { structuralPasses, type VerifierHook, type VerifierMapRef } from './verifier-hook.js';
 
 /** Models `bpf_helper_changes_pkt_data` (net/core/filter.c). */
@@ -69,10 +70,16 @@ export const fullVerifier: VerifierHook = (req) => {
   for (const [i, r] of s.ldImmMaps)
     ldImmMaps.set(i, { map: mapInfo(r.ref, cache), value: r.value, off: r.off });
   const ext = req.extHelpers;
+  const pt = req.extProgType;
   const tables: VerifierTables = {
-    funcProto: (progType, id, ctx) => ext?.get(id) ?? funcProto(progType, id, ctx),
+    funcProto: (progType, id, ctx) => ext?.get(id) ?? (pt ? pt.funcProto(id) : funcProto(progType, id, ctx)),
+    ctxAccess: pt
+      ? (_t, _eat, off, size, write) =>
+          pt.isValidAccess(off, size, write)
+            ? { ok: true, regType: REG_TYPE.SCALAR_VALUE, ctxFieldSize: 0, writable: write }
+            : { ok: false }
+      : ctxAccess,
     extHelper: (id) => ext?.has(id) === true,
-    ctxAccess,
     helperName: (id) => ext?.get(id)?.name ?? helperName(id),
     changesPktData: (id) => CHANGES_PKT_DATA.has(id),
     mapFuncCompat: (mapType, funcId) => {

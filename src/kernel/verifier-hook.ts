@@ -47,6 +47,11 @@ export interface VerifierRequest {
   readonly possibleCpus: number;
   /** Helpers extensions added (ids from 212 up), by id. */
   readonly extHelpers?: ReadonlyMap<number, VerifierFuncProto>;
+  /** The verifier tables of a program type an extension added. */
+  readonly extProgType?: {
+    readonly isValidAccess: (off: number, size: number, write: boolean) => boolean;
+    readonly funcProto: (funcId: number) => VerifierFuncProto | undefined;
+  };
   /**
    * Models `add_used_map_from_fd`/`__bpf_map_get`: resolves a map fd of the loading task and records
    * it as used by the program. Returns the map or -EBADF (no such fd) / -EINVAL (not a map).

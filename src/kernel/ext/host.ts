@@ -1,7 +1,7 @@
 /**
  * @fileoverview The extension host: extensions register by name with a constructor, are
- * initialised in registration order with a host that lets them add audit sinks, map types, emulated
- * syscalls, helpers and cleanups, and
+ * initialised in registration order with a host that lets them add audit sinks, map types,
+ * program types, emulated syscalls, helpers and cleanups, and
  * are shut down in reverse order, every cleanup running even when an earlier one fails.
  *
  * Modelled on Tailscale's extension host (seed 003: `ipnext.RegisterExtension(name, newFn)`,
@@ -9,6 +9,7 @@
  * (kernel/audit.c `audit_log_end` handing a finished record to its consumers).
  */
 import type { MapTypeOps } from '../../maps/ops.js';
+import type { ProgTypeOps } from '../../progs/registry.js';
 import type { VerifierFuncProto } from '../../verifier/env/types.js';
 import type { HelperFn } from '../../vm/machine.js';
 import type { Task } from '../task.js';
@@ -51,6 +52,20 @@ export interface ExtensionHostApi {
    * against, `fn` what runs (registers as 32-bit halves, as the VM's helpers).
    */
   registerHelper(id: number, proto: VerifierFuncProto, fn: HelperFn): void;
+  /**
+   * Adds a program type numbered from `__MAX_BPF_PROG_TYPE` (33) up: BPF_PROG_LOAD accepts it,
+   * the verifier checks context accesses and helper calls with the type's own tables, and
+   * BPF_PROG_TEST_RUN runs its `testRun`.
+   */
+  registerProgType(ops: ExtProgTypeOps): void;
+}
+
+/** A program type an extension adds. Models `bpf_prog_ops` + `bpf_verifier_ops`. */
+export interface ExtProgTypeOps extends ProgTypeOps {
+  /** `is_valid_access`: whether the program may read (`write` false) or write `size` bytes at `off`. */
+  readonly isValidAccess: (off: number, size: number, write: boolean) => boolean;
+  /** `get_func_proto`: the helper's prototype for this type, or undefined (not allowed). */
+  readonly funcProto: (funcId: number) => VerifierFuncProto | undefined;
 }
 
 /** An emulated syscall: the result, or -errno. */
@@ -64,6 +79,8 @@ export interface ExtensionHostOptions {
   readonly registerSyscall?: (nr: number, fn: ExtSyscallFn) => void;
   /** Installs a helper; without it, registerHelper throws. */
   readonly registerHelper?: (id: number, proto: VerifierFuncProto, fn: HelperFn) => void;
+  /** Installs a program type; without it, registerProgType throws. */
+  readonly registerProgType?: (ops: ExtProgTypeOps) => void;
 }
 
 /** An initialised extension. */
@@ -126,6 +143,11 @@ export class ExtensionHost {
         registerHelper: (id, proto, fn) => {
           if (this.options.registerHelper === undefined) throw new Error('this host cannot register helpers');
           this.options.registerHelper(id, proto, fn);
+        },
+        registerProgType: (ops) => {
+          if (this.options.registerProgType === undefined)
+            throw new Error('this host cannot register program types');
+          this.options.registerProgType(ops);
         },
       };
       let ext: Extension;

@@ -12,7 +12,6 @@
  */
 import { decodeRaw, type Insn } from '../../isa/insn.js';
 import { BPF_COMPLEXITY_LIMIT_INSNS, BPF_MAXINSNS } from '../../isa/opcodes.js';
-import { progTypeOps } from '../../progs/registry.js';
 import { BPF_PROG_TYPE } from '../../progs/types.js';
 import { ERRNO } from '../../uapi/errno.js';
 import type { BpfAttr } from '../attr/codec.js';
@@ -153,7 +152,7 @@ export function progLoad(task: Task, attr: BpfAttr, uattr: number, uattrSize: nu
   const gplCompatible = licenseIsGplCompatible(license);
   if (attr.u64(A.signature) !== 0n) return fail(-ERRNO.EINVAL);
   if (attr.u32(A.prog_ifindex)) return fail(-ERRNO.EINVAL);
-  const ops = progTypeOps(type);
+  const ops = kernel.progTypes.get(type);
   if (!ops) return fail(-ERRNO.EINVAL);
   const name = objNameCpy(attr.raw(A.prog_name));
   if (typeof name === 'number') return fail(name);
@@ -212,6 +211,7 @@ export function progLoad(task: Task, attr: BpfAttr, uattr: number, uattrSize: nu
         log,
         possibleCpus: kernel.possibleCpus,
         extHelpers: new Map([...kernel.extHelpers].map(([id, h]) => [id, h.proto])),
+        extProgType: kernel.extProgTypes.get(type),
         mapFromFd: mapFromFdRef,
         mapFromIdx,
       });

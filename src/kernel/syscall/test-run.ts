@@ -8,7 +8,6 @@
  * The program type's test_run (src/progs) applies the input rules.
  */
 
-import { progTypeOps } from '../../progs/registry.js';
 import type { TestRunAttr, TestRunExec, TestRunIo, TestRunResult } from '../../progs/test-run-io.js';
 import { ERRNO } from '../../uapi/errno.js';
 import type { BpfAttr } from '../attr/codec.js';
@@ -68,7 +67,7 @@ export function progTestRun(task: Task, attr: BpfAttr, uattr: number): number {
   if ((ctxSizeOut && !ctxOut) || (!ctxSizeOut && ctxOut)) return -ERRNO.EINVAL;
   const prog = progFromFd(task, attr.u32(A.prog_fd));
   if (typeof prog === 'number') return prog;
-  const ops = progTypeOps(prog.progType);
+  const ops = task.kernel.progTypes.get(prog.progType);
   if (!ops?.testRun) return -ERRNO.ENOTSUPP;
   const kattr: TestRunAttr = {
     dataSizeIn: attr.u32(A.data_size_in),

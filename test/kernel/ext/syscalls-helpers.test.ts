@@ -7,8 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { encodeRaw, insn } from '../../../src/isa/insn.js';
 import type { BpfError } from '../../../src/kernel/errors.js';
 import type { ExtensionConstructor } from '../../../src/kernel/ext/host.js';
+import { testRunSkb } from '../../../src/progs/sched_cls.js';
+import { BPF_PROG_TYPE } from '../../../src/progs/types.js';
 import { ERRNO } from '../../../src/uapi/errno.js';
 import { ARG, RET } from '../../../src/verifier/env/arg-types.js';
+import { funcProto } from '../../../src/verifier/env/helper-protos.js';
 import { setup } from '../helpers.js';
 
 const GETCPU = 309; // x86_64 getcpu(unsigned *cpu, unsigned *node, void *unused)
@@ -120,5 +123,58 @@ describe('extension helpers', () => {
       expect((e as BpfError).errno).toBe(ERRNO.EACCES);
       expect((e as BpfError & { log?: string }).log ?? '').toContain('R2 !read_ok');
     }
+  });
+});
+
+describe('extension program types', () => {
+  const lenOnly: ExtensionConstructor = (host) => {
+    host.registerProgType({
+      type: 40,
+      name: 'len_only',
+      ctxSize: 192,
+      // the program may read the first u32 of its __sk_buff (len) and nothing else
+      isValidAccess: (off, size, write) => !write && off === 0 && size === 4,
+      funcProto: (id) =>
+        id === 7
+          ? funcProto(BPF_PROG_TYPE.SOCKET_FILTER, 7, {
+              expectedAttachType: 0,
+              bpfCapable: true,
+              perfmonCapable: true,
+            })
+          : undefined,
+      testRun: testRunSkb,
+    });
+    return { name: 'len-only' };
+  };
+  it('load, verify with the type’s own tables and run', () => {
+    const { task } = setup({ extensions: [['len-only', lenOnly]] });
+    const ok = encodeRaw([insn(0x61, 0, 1, 0, 0), insn(0x95, 0, 0, 0, 0)]); // r0 = skb->len
+    const p = task.loadProgram({ type: 40, insns: ok });
+    // bpf_prog_test_run_skb pulls the Ethernet header: skb->len is 60 - 14
+    expect(p.run(new Uint8Array(60)).retval).toBe(46);
+    const badField = encodeRaw([insn(0x61, 0, 1, 4, 0), insn(0x95, 0, 0, 0, 0)]); // pkt_type
+    try {
+      task.loadProgram({ type: 40, insns: badField, logLevel: 1 });
+      expect.unreachable();
+    } catch (e) {
+      expect((e as BpfError & { log?: string }).log ?? '').toContain(
+        'invalid bpf_context access off=4 size=4',
+      );
+    }
+    const badHelper = encodeRaw([insn(0x85, 0, 0, 0, 5), insn(0x95, 0, 0, 0, 0)]); // ktime_get_ns
+    try {
+      task.loadProgram({ type: 40, insns: badHelper, logLevel: 1 });
+      expect.unreachable();
+    } catch (e) {
+      expect((e as BpfError & { log?: string }).log ?? '').toContain(
+        'program of this type cannot use helper bpf_ktime_get_ns#5',
+      );
+    }
+  });
+  it('is EINVAL at load without the extension, as an unknown type is for Linux', () => {
+    const { task } = setup();
+    expect(() =>
+      task.loadProgram({ type: 40, insns: encodeRaw([insn(0xb7, 0, 0, 0, 0), insn(0x95, 0, 0, 0, 0)]) }),
+    ).toThrow(/EINVAL/);
   });
 });
