@@ -50,6 +50,11 @@ export class Sysctls {
     this.table.set('net/core/bpf_jit_kallsyms', { value: 0, min: 0, max: 1, check: sysAdmin });
   }
 
+  /** Every sysctl path (`kernel/unprivileged_bpf_disabled`...), sorted. */
+  paths(): string[] {
+    return [...this.table.keys()].sort();
+  }
+
   /** The current value of a sysctl, or undefined if it does not exist. */
   get(path: string): number | undefined {
     return this.table.get(normalize(path))?.value;

@@ -18,5 +18,6 @@ export const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   prog: async () => (await import('./prog.js')).progCommand,
   verify: async () => (await import('./verify.js')).verifyCommand,
   audit: async () => (await import('./audit.js')).auditCommand,
+  sysctl: async () => (await import('./sysctl.js')).sysctlCommand,
   run: async () => (await import('./run.js')).runCommand,
 };
