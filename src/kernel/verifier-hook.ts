@@ -88,6 +88,7 @@ const CALL = 0x80;
 const EXIT = 0x90;
 const JA = 0x00;
 const PSEUDO_CALL = 1;
+const PSEUDO_KFUNC_CALL = 2;
 
 const isJmpClass = (code: number): boolean => (code & 7) === JMP || (code & 7) === JMP32;
 
@@ -134,7 +135,33 @@ export function structuralPasses(req: VerifierRequest): StructuralResult {
     const x = at(i);
     const isPseudoCall = x.code === (JMP | CALL) && x.src === PSEUDO_CALL;
     const isPseudoFunc = x.code === LD_IMM64 && x.src === 4;
-    if (!isPseudoCall && !isPseudoFunc) continue;
+    const isKfuncCall = x.code === (JMP | CALL) && x.src === PSEUDO_KFUNC_CALL;
+    if (!isPseudoCall && !isPseudoFunc && !isKfuncCall) continue;
+    if (!req.bpfCapable) {
+      log.write('loading/calling other bpf or kernel functions are allowed for CAP_BPF and CAP_SYS_ADMIN\n');
+      return result(-1, 0, false);
+    }
+    if (isKfuncCall) {
+      // add_kfunc_call: imm 0 (and no offset) waits for fixup_kfunc_call, as dead code may drop it
+      if (x.imm === 0 && x.off === 0) continue;
+      // bpfsim's kernel has no kfuncs in its BTF (and no module BTF)
+      if (!req.gplCompatible) {
+        log.write('cannot call kernel function from non-GPL compatible program\n');
+        return result(-22, 0, false);
+      }
+      if (x.off < 0) {
+        log.write('negative offset disallowed for kernel module function call\n');
+        log.write('failed to find BTF for kernel function\n');
+        return result(-22, 0, false);
+      }
+      if (x.off > 0) {
+        log.write('kfunc offset > 0 without fd_array is invalid\n');
+        log.write('failed to find BTF for kernel function\n');
+        return result(-71, 0, false);
+      }
+      log.write(`kernel btf_id ${x.imm >>> 0} is not a function\n`);
+      return result(-22, 0, false);
+    }
     const t = i + x.imm + 1;
     if (t < 0 || t >= n) {
       log.write('call to invalid destination\n');

@@ -2,8 +2,9 @@
  * @fileoverview ALU instructions: operand checks, MOV, scalar arithmetic and pointer arithmetic.
  *
  * Models `check_alu_op`, `adjust_reg_min_max_vals`, `adjust_ptr_min_max_vals`,
- * `check_reg_sane_offset` and `reg_bounds_sanity_check` of kernel/bpf/verifier.c (Linux 6.18),
- * privileged semantics (no Spectre sanitation of unprivileged loads).
+ * `check_reg_sane_offset`, `reg_bounds_sanity_check` and the Spectre v1 sanitation of loads
+ * without CAP_PERFMON (`sanitize_ptr_alu`, `sanitize_val_alu`, `sanitize_check_bounds`) of
+ * kernel/bpf/verifier.c (Linux 6.18).
  */
 import type { Insn } from '../../isa/insn.js';
 import { ERRNO as E } from '../../uapi/errno.js';
@@ -26,9 +27,11 @@ import { regTypeStr, tnumStrn } from '../print-state.js';
 import { baseType, copyRegState, newRegState, REG_TYPE, type RegState } from '../reg-state.js';
 import { adjustScalarMinMaxVals } from '../scalar-alu.js';
 import { tnumAdd, tnumIsConst, tnumSub } from '../tnum.js';
-import { BPF_MAX_VAR_OFF, type VerifierEnv } from './env.js';
+import { BPF_MAX_VAR_OFF, type VerifierEnv, VerifyError } from './env.js';
+import { checkMemRegionAccess } from './mem.js';
 import { markChainPrecision } from './precision.js';
 import { checkRegArg, isPointerValue, markUnknown, REG_ARG, regIsPktPointer, typeMayBeNull } from './regs.js';
+import { sanitizeSpeculativePath } from './speculative.js';
 
 const ALU64 = 0x07;
 const OP = {
@@ -399,7 +402,7 @@ function adjustPtrMinMaxVals(env: VerifierEnv, insn: Insn, ptrIn: RegState, offI
   markReg32Unbounded(dst);
   const sanitize = op === OP.ADD || op === OP.SUB;
   const info: SanitizeInfo = { maskToLeft: false, aluState: 0, aluLimit: 0 };
-  if (sanitize) sanitizePtrAlu(env, insn, ptr, offReg, !offIsDst, info, false);
+  if (sanitize) sanitizePtrAlu(env, insn, ptr, offReg, dst, !offIsDst, info, false);
   const inherit = (): void => {
     dst.map = ptr.map;
     dst.range = ptr.range;
@@ -503,11 +506,8 @@ function adjustPtrMinMaxVals(env: VerifierEnv, insn: Insn, ptrIn: RegState, offI
   if (!checkRegSaneOffset(env, dst, ptr.type)) env.fail(E.EINVAL);
   regBoundsSync(dst);
   if (!env.bypassSpecV1) sanitizeCheckBounds(env, dstno, dst);
-  if (sanitize) sanitizePtrAlu(env, insn, dst, offReg, !offIsDst, info, true);
+  if (sanitize) sanitizePtrAlu(env, insn, dst, offReg, dst, !offIsDst, info, true);
 }
-
-/** Per-insn ALU sanitation state (`insn_aux_data.alu_state`, `alu_limit`). */
-const aluAux = new WeakMap<VerifierEnv, Map<number, { state: number; limit: number }>>();
 
 const BPF_ALU_SANITIZE_SRC = 1 << 0;
 const BPF_ALU_SANITIZE_DST = 1 << 1;
@@ -524,15 +524,17 @@ interface SanitizeInfo {
 
 /** Models `update_alu_sanitation_state`: one insn, one masking; REASON_PATHS when paths disagree. */
 function updateAluSanitationState(env: VerifierEnv, state: number, limit: number): number {
-  let m = aluAux.get(env);
-  if (!m) {
-    m = new Map();
-    aluAux.set(env, m);
-  }
-  const a = m.get(env.insnIdx);
-  if (a?.state && (a.state !== state || a.limit !== limit)) return REASON.PATHS;
-  m.set(env.insnIdx, { state, limit });
+  const a = env.aux[env.insnIdx];
+  if (!a) return 0;
+  if (a.aluState && (a.aluState !== state || a.aluLimit !== limit)) return REASON.PATHS;
+  a.aluState = state;
+  a.aluLimit = limit;
   return 0;
+}
+
+/** Models `can_skip_alu_sanitation`. */
+function canSkipAluSanitation(env: VerifierEnv, insn: Insn): boolean {
+  return env.bypassSpecV1 || !(insn.code & SRC_X) || env.aux[env.insnIdx]?.nospec === true;
 }
 
 /** Models `sanitize_err`. */
@@ -574,74 +576,89 @@ function retrievePtrLimit(ptr: RegState, maskToLeft: boolean): number {
 
 /**
  * Models `sanitize_ptr_alu` for loads without CAP_PERFMON (Spectre v1): register offsets must have
- * one-signed bounds and the pointer a masking limit, the same on every path. The speculative
- * simulation of the out-of-range case (`sanitize_speculative_path`) is not modelled.
+ * one-signed bounds and the pointer a masking limit, the same on every path; the first call (before
+ * the arithmetic) also queues the speculative path where the offset was masked to 0, i.e. `dst` is
+ * the pointer unchanged (`do_sim`). `ptr` is the pointer operand as it was before the insn.
  */
 function sanitizePtrAlu(
   env: VerifierEnv,
   insn: Insn,
   ptr: RegState,
   off: RegState,
+  dst: RegState,
   ptrIsDst: boolean,
   info: SanitizeInfo,
   commit: boolean,
 ): void {
-  if (env.bypassSpecV1 || !(insn.code & SRC_X)) return;
-  if (env.cur.speculative) return;
-  const offIsImm = off.varOff.mask === 0n;
-  const offIsNeg = off.smin < 0n;
-  const op = insn.code & 0xf0;
-  if (!commit) {
-    if (!offIsImm && off.smin < 0n !== off.smax < 0n) sanitizeErr(env, insn, REASON.BOUNDS, !ptrIsDst);
-    info.maskToLeft = (op === OP.ADD && offIsNeg) || (op === OP.SUB && !offIsNeg);
+  if (canSkipAluSanitation(env, insn)) return;
+  const offIsImm = tnumIsConst(off.varOff);
+  // on a speculative path the masking was decided by the non-speculative ones: only simulate
+  if (!env.cur.speculative) {
+    const offIsNeg = off.smin < 0n;
+    const op = insn.code & 0xf0;
+    if (!commit) {
+      if (!offIsImm && off.smin < 0n !== off.smax < 0n) sanitizeErr(env, insn, REASON.BOUNDS, !ptrIsDst);
+      info.maskToLeft = (op === OP.ADD && offIsNeg) || (op === OP.SUB && !offIsNeg);
+    }
+    const limit = retrievePtrLimit(ptr, info.maskToLeft);
+    if (limit < 0) sanitizeErr(env, insn, limit, !ptrIsDst);
+    if (commit) {
+      const r = updateAluSanitationState(env, info.aluState, Math.abs(info.aluLimit - limit));
+      if (r < 0) sanitizeErr(env, insn, r, !ptrIsDst);
+    } else {
+      let state = (offIsNeg ? BPF_ALU_NEG_VALUE : 0) | (offIsImm ? BPF_ALU_IMMEDIATE : 0);
+      state |= ptrIsDst ? BPF_ALU_SANITIZE_SRC : BPF_ALU_SANITIZE_DST;
+      info.aluState = state;
+      info.aluLimit = limit;
+      // limit pruning on unknown scalars to find masking differences from other paths
+      if (!offIsImm) env.exploreAluLimits = true;
+    }
   }
-  const limit = retrievePtrLimit(ptr, info.maskToLeft);
-  if (limit < 0) sanitizeErr(env, insn, limit, !ptrIsDst);
-  let state: number;
-  let aluLimit: number;
-  if (commit) {
-    state = info.aluState;
-    aluLimit = Math.abs(info.aluLimit - limit);
-  } else {
-    state = (offIsNeg ? BPF_ALU_NEG_VALUE : 0) | (offIsImm ? BPF_ALU_IMMEDIATE : 0);
-    state |= ptrIsDst ? BPF_ALU_SANITIZE_SRC : BPF_ALU_SANITIZE_DST;
-    info.aluState = state;
-    info.aluLimit = limit;
-    aluLimit = limit;
+  if (commit || offIsImm) return;
+  // do_sim: the masked offset is 0, so dst holds the unmoved pointer on the speculative path
+  let saved: RegState | null = null;
+  if (!ptrIsDst) {
+    saved = copyRegState(newRegState(), dst);
+    copyRegState(dst, ptr);
   }
-  if (commit) {
-    const r = updateAluSanitationState(env, state, aluLimit);
-    if (r < 0) sanitizeErr(env, insn, r, !ptrIsDst);
-  }
+  sanitizeSpeculativePath(env, null, env.insnIdx + 1, env.insnIdx);
+  if (saved) copyRegState(dst, saved);
 }
 
 /** Models `sanitize_val_alu`: a scalar op at an insn that also did pointer arithmetic on another path. */
 export function sanitizeValAlu(env: VerifierEnv, insn: Insn): void {
-  if (env.bypassSpecV1 || !(insn.code & SRC_X)) return;
+  if (canSkipAluSanitation(env, insn)) return;
   const r = updateAluSanitationState(env, BPF_ALU_NON_POINTER, 0);
   if (r < 0) sanitizeErr(env, insn, r, false);
 }
 
-/** Models `sanitize_check_bounds` (unprivileged loads): stack and map value pointers stay in bounds. */
+/**
+ * Models `sanitize_check_bounds` (unprivileged loads) with `check_stack_access_for_ptr_arithmetic`:
+ * stack and map value pointers stay in bounds.
+ */
 function sanitizeCheckBounds(env: VerifierEnv, regno: number, dst: RegState): void {
   if (dst.type === REG_TYPE.PTR_TO_STACK) {
+    const off = Number(BigInt.asIntN(32, BigInt(dst.off) + dst.varOff.value));
     if (!tnumIsConst(dst.varOff)) {
       env.fail(
         E.EACCES,
-        `R${regno} variable stack access prohibited for !root, var_off=${tnumStrn(dst.varOff)} off=${dst.off}\n`,
+        `R${regno} variable stack access prohibited for !root, var_off=${tnumStrn(dst.varOff)} off=${off}\n`,
       );
     }
-    const off = dst.off + Number(BigInt.asIntN(64, dst.varOff.value));
     if (off >= 0 || off < -512)
-      env.fail(E.EACCES, `R${regno} stack pointer arithmetic goes out of range, prohibited for !root\n`);
+      env.fail(
+        E.EACCES,
+        `R${regno} stack pointer arithmetic goes out of range, prohibited for !root; off=${off}\n`,
+      );
   } else if (dst.type === REG_TYPE.PTR_TO_MAP_VALUE) {
-    const vs = dst.map?.valueSize ?? 0;
-    const lo = dst.smin + BigInt(dst.off);
-    const hi = dst.umax + BigInt(dst.off);
-    if (lo < 0n || hi > BigInt(vs))
+    try {
+      checkMemRegionAccess(env, regno, dst.off, 1, dst.map?.valueSize ?? 0, false);
+    } catch (e) {
+      if (!(e instanceof VerifyError)) throw e;
       env.fail(
         E.EACCES,
         `R${regno} pointer arithmetic of map value goes out of range, prohibited for !root\n`,
       );
+    }
   }
 }

@@ -33,6 +33,7 @@ import {
   checkRegArg,
   isPointerValue,
   markNotInit,
+  markRegInvalid,
   markRegKnownZero,
   markUnknown,
   REG_ARG,
@@ -448,7 +449,7 @@ export function checkHelperCall(env: VerifierEnv, insn: Insn, insnIdx: number): 
 function clearAllPktPointers(env: VerifierEnv): void {
   forEachReg(env.cur, (reg) => {
     if (reg.type === T.PTR_TO_PACKET || reg.type === T.PTR_TO_PACKET_META || reg.type === T.PTR_TO_PACKET_END)
-      markUnknown(env, reg);
+      markRegInvalid(env, reg);
   });
 }
 

@@ -4,7 +4,9 @@
  * points and the kernel's log lines; then the combined stack depth check.
  *
  * Models `do_check_common`, `do_check`, `do_check_insn`, `pop_stack`, `mark_prune_point` (via
- * `visit_insn`) and `check_max_stack_depth_subprog` of kernel/bpf/verifier.c (Linux 6.18).
+ * `visit_insn`) and `check_max_stack_depth_subprog` of kernel/bpf/verifier.c (Linux 6.18),
+ * including the end of speculative paths at `nospec`/`nospec_result` insns and on errors
+ * `error_recoverable_with_nospec` accepts.
  */
 
 import { printBpfInsn } from '../../isa/disasm-kernel.js';
@@ -13,7 +15,7 @@ import { ERRNO as E } from '../../uapi/errno.js';
 import { REG_TYPE } from '../reg-state.js';
 import { checkAluOp } from './alu.js';
 import { checkFuncCall, checkHelperCall, checkReturnCode, prepareFuncExit } from './call.js';
-import { BPF_COMPLEXITY_LIMIT_INSNS, VerifierEnv, VerifyError } from './env.js';
+import { BPF_COMPLEXITY_LIMIT_INSNS, type InsnAux, VerifierEnv, VerifyError } from './env.js';
 import type { VerifierInput, VerifierOutput } from './input.js';
 import { checkCondJmpOp } from './jmp.js';
 import { checkLdAbs, checkLdImm } from './ld.js';
@@ -23,6 +25,7 @@ import { pushJmpHistory } from './precision.js';
 import { isStateVisited, updateBranchCounts } from './prune.js';
 import { checkResourceLeak } from './refs.js';
 import { markRegKnownZero } from './regs.js';
+import { errorRecoverableWithNospec } from './speculative.js';
 import { newFuncState, type VerifierState } from './state.js';
 
 const CLS = { LD: 0, LDX: 1, ST: 2, STX: 3, ALU: 4, JMP: 5, JMP32: 6, ALU64: 7 } as const;
@@ -118,9 +121,11 @@ function doCheckInsn(env: VerifierEnv, printState: { v: boolean }): number {
       )
         env.fail(E.EINVAL, 'BPF_CALL uses reserved fields\n');
       if (insn.src === PSEUDO_CALL) checkFuncCall(env, insn);
-      else if (insn.src === PSEUDO_KFUNC_CALL)
-        env.fail(E.EINVAL, 'calling kernel function is not supported without CONFIG_DEBUG_INFO_BTF\n');
-      else checkHelperCall(env, insn, env.insnIdx);
+      else if (insn.src === PSEUDO_KFUNC_CALL) {
+        // check_kfunc_call: a call with imm 0 is left for fixup_kfunc_call (it may be dead code);
+        // add_kfunc_call rejected every other kfunc (bpfsim's kernel BTF has none)
+        if (insn.imm !== 0) env.fail(E.EINVAL, `kernel btf_id ${insn.imm >>> 0} is not a function\n`);
+      } else checkHelperCall(env, insn, env.insnIdx);
       env.markRegScratched(0);
     } else if (op === OP_JA) {
       if (
@@ -205,13 +210,32 @@ function doCheck(env: VerifierEnv): void {
         env.prevInsnPrintPos = log.endPos - env.prevLogPos;
         env.prevLogPos = log.endPos;
       }
-      const aux = env.aux[env.insnIdx];
-      if (aux) aux.seen = true;
+      const aux = env.aux[env.insnIdx] as InsnAux;
+      aux.seen = true;
       prevInsnIdx = env.insnIdx;
-      env.liveness.resetStackWriteMarks(env, env.insnIdx);
-      exit = doCheckInsn(env, printState) === PROCESS_BPF_EXIT;
-      env.liveness.commitStackWriteMarks();
-      if (!exit) continue;
+      const speculative = env.cur.speculative;
+      // a barrier before this insn ends speculative paths here
+      if (!(speculative && aux.nospec)) {
+        env.liveness.resetStackWriteMarks(env, env.insnIdx);
+        let err: VerifyError | null = null;
+        try {
+          exit = doCheckInsn(env, printState) === PROCESS_BPF_EXIT;
+        } catch (e) {
+          if (!(e instanceof VerifyError) || !errorRecoverableWithNospec(e.errno)) throw e;
+          err = e;
+        }
+        env.liveness.commitStackWriteMarks();
+        if (err) {
+          if (!speculative) throw err;
+          // a barrier keeps the CPU from executing this insn on the speculative path
+          aux.nospec = true;
+          aux.aluState = 0;
+          exit = true;
+        } else if (!exit && !(speculative && aux.nospecResult)) {
+          // (a barrier after a Spectre v4 stack write ends speculative paths too)
+          continue;
+        }
+      }
     }
     env.markAllScratched();
     updateBranchCounts(env, env.cur);
@@ -311,6 +335,12 @@ export function verifyProgram(input: VerifierInput): VerifierOutput {
     // do_check_common: a successful level-1 verification leaves no per-insn log
     if (!(input.log.level & 2)) input.log.reset(0);
     checkMaxStackDepth(env);
+    // fixup_kfunc_call (do_misc_fixups, after dead code is removed): a reachable kfunc call with imm 0
+    for (let i = 0; i < input.insns.length; i++) {
+      const x = input.insns[i] as Insn;
+      if (x.code === 0x85 && x.src === PSEUDO_KFUNC_CALL && x.imm === 0 && env.aux[i]?.seen)
+        env.fail(E.EINVAL, 'invalid kernel function call not eliminated in verifier pass\n');
+    }
   } catch (e) {
     if (!(e instanceof VerifyError)) throw e;
     err = e.errno;

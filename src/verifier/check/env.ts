@@ -26,6 +26,13 @@ export interface InsnAux {
   liveRegsBefore: number;
   /** Map of a tail_call / map helper seen at this insn (`map_ptr_state`). */
   mapPtr: VerifierMapInfo | null;
+  /** A speculation barrier goes before this insn; speculative paths end here (`nospec`). */
+  nospec: boolean;
+  /** A speculation barrier goes after this insn (Spectre v4 stack writes, `nospec_result`). */
+  nospecResult: boolean;
+  /** Pointer arithmetic masking of this insn (`alu_state`, `alu_limit`), 0 while unset. */
+  aluState: number;
+  aluLimit: number;
 }
 
 /** A branch waiting to be explored. Models `struct bpf_verifier_stack_elem`. */
@@ -83,6 +90,9 @@ export class VerifierEnv {
   readonly allowPtrLeaks: boolean;
   readonly allowUninitStack: boolean;
   readonly bypassSpecV1: boolean;
+  readonly bypassSpecV4: boolean;
+  /** Pointer arithmetic with an unknown scalar was seen: scalars prune only when identical. */
+  exploreAluLimits = false;
   readonly bpfCapable: boolean;
   readonly strictAlignment: boolean;
   /** `env->log.level & BPF_LOG_LEVEL` (levels 1 and 2) and `& BPF_LOG_LEVEL2`. */
@@ -119,6 +129,10 @@ export class VerifierEnv {
       jmpPoint: false,
       liveRegsBefore: 0,
       mapPtr: null,
+      nospec: false,
+      nospecResult: false,
+      aluState: 0,
+      aluLimit: 0,
     }));
     this.cur = initial;
     this.liveness = new StackLiveness(input.insns, input.subprogStarts);
@@ -126,6 +140,7 @@ export class VerifierEnv {
     this.allowPtrLeaks = input.perfmonCapable;
     this.allowUninitStack = input.perfmonCapable;
     this.bypassSpecV1 = input.perfmonCapable;
+    this.bypassSpecV4 = input.perfmonCapable;
     this.bpfCapable = input.bpfCapable;
     this.logLevel1 = (input.log.level & 3) !== 0;
     this.logLevel2 = (input.log.level & 2) !== 0;
@@ -149,6 +164,8 @@ export class VerifierEnv {
 
   /** The `cb_imm` text of an `ld_imm64` at `idx`: map pointers as stable kernel-like addresses. */
   immText(idx: number, x: Insn, full: bigint): string {
+    // print_bpf_insn hides map addresses (BPF_PSEUDO_MAP_FD/VALUE) without allow_ptr_leaks
+    if (!this.allowPtrLeaks && (x.src === 1 || x.src === 2)) return '0x0';
     const ref = this.input.ldImmMaps.get(idx);
     if (ref && (x.src === 1 || x.src === 5)) return `0x${mapAddress(ref.map.id).toString(16)}`;
     if (ref && (x.src === 2 || x.src === 6))

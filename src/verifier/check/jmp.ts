@@ -4,7 +4,8 @@
  *
  * Models `check_cond_jmp_op`, `is_pkt_ptr_branch_taken`, `try_match_pkt_pointers`,
  * `find_good_pkt_pointers`, `mark_pkt_end`, `mark_ptr_or_null_regs`, `mark_ptr_not_null_reg`
- * and `collect_linked_regs`/`sync_linked_regs` of kernel/bpf/verifier.c (Linux 6.18).
+ * and `collect_linked_regs`/`sync_linked_regs` of kernel/bpf/verifier.c (Linux 6.18); without
+ * CAP_PERFMON, the side of a decided branch is explored as a speculative path.
  */
 import type { Insn } from '../../isa/insn.js';
 import { ERRNO as E } from '../../uapi/errno.js';
@@ -23,6 +24,7 @@ import {
   regIsPktPointerAny,
   typeMayBeNull,
 } from './regs.js';
+import { sanitizeSpeculativePath } from './speculative.js';
 import type { VerifierState } from './state.js';
 
 const J = {
@@ -299,11 +301,15 @@ export function checkCondJmpOp(env: VerifierEnv, insn: Insn): void {
     if (srcX && src.type === REG_TYPE.SCALAR_VALUE) markChainPrecision(env, insn.src);
   }
   if (pred === 1) {
+    // only follow the goto; the fall-through is explored as a speculative path
+    if (!env.bypassSpecV1) sanitizeSpeculativePath(env, insn, env.insnIdx + 1, env.insnIdx);
     if (env.logLevel1) env.printInsnState(thisBranch, thisBranch.curframe);
     env.insnIdx += insn.off;
     return;
   }
   if (pred === 0) {
+    // only follow the fall-through; the goto is explored as a speculative path
+    if (!env.bypassSpecV1) sanitizeSpeculativePath(env, insn, env.insnIdx + insn.off + 1, env.insnIdx);
     if (env.logLevel1) env.printInsnState(thisBranch, thisBranch.curframe);
     return;
   }

@@ -214,6 +214,8 @@ function backtrackInsnBody(
     if (cls === 3) bt.setReg(sreg);
   } else if (cls === 5 || cls === 6) {
     if (op === 0x80) {
+      // kfunc with imm 0 is invalid and fixup_kfunc_call rejects it later: be conservative
+      if (insn.src === 2 && insn.imm === 0) throw new NotSupported();
       if (insn.src === 1) {
         // static subprog call: exiting the callee's frame while walking back
         for (let i = 1; i <= 5; i++) {

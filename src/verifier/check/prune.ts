@@ -100,7 +100,7 @@ function regsExact(o: RegState, c: RegState, idmap: IdMap): boolean {
 }
 
 /** Models `regsafe`. */
-function regsafe(o: RegState, c: RegState, idmap: IdMap, exact: number): boolean {
+function regsafe(env: VerifierEnv, o: RegState, c: RegState, idmap: IdMap, exact: number): boolean {
   if (exact === EXACT.EXACT) return regsExact(o, c, idmap);
   if (o.type === REG_TYPE.NOT_INIT) {
     if (exact === EXACT.NOT_EXACT || c.type === REG_TYPE.NOT_INIT) return true;
@@ -108,6 +108,8 @@ function regsafe(o: RegState, c: RegState, idmap: IdMap, exact: number): boolean
   if (o.type !== c.type) return false;
   switch (baseType(o.type)) {
     case REG_TYPE.SCALAR_VALUE:
+      // pointer arithmetic with unknown scalars was seen: scalars must be identical
+      if (env.exploreAluLimits) return sameHead(o, c) && idmap.checkScalarIds(o.id, c.id);
       if (!o.precise && exact === EXACT.NOT_EXACT) return true;
       if ((o.id & BPF_ADD_CONST) !== (c.id & BPF_ADD_CONST)) return false;
       if (o.id & BPF_ADD_CONST && o.off !== c.off) return false;
@@ -170,7 +172,7 @@ function stacksafe(env: VerifierEnv, old: FuncState, cur: FuncState, idmap: IdMa
     const oreg = scalarRegForStack(env, os);
     const creg = scalarRegForStack(env, cs);
     if (oreg && creg) {
-      if (!regsafe(oreg, creg, idmap, exact)) return false;
+      if (!regsafe(env, oreg, creg, idmap, exact)) return false;
       i += BPF_REG_SIZE - 1 - k;
       continue;
     }
@@ -180,7 +182,7 @@ function stacksafe(env: VerifierEnv, old: FuncState, cur: FuncState, idmap: IdMa
     if (k !== BPF_REG_SIZE - 1) continue;
     switch (os.slotType[BPF_REG_SIZE - 1]) {
       case STACK_SLOT.SPILL:
-        if (!regsafe(os.spilledPtr, cs.spilledPtr, idmap, exact)) return false;
+        if (!regsafe(env, os.spilledPtr, cs.spilledPtr, idmap, exact)) return false;
         break;
       case STACK_SLOT.MISC:
       case STACK_SLOT.ZERO:
@@ -204,7 +206,7 @@ function funcStatesEqual(
   const live = env.aux[insnIdx]?.liveRegsBefore ?? 0x3ff;
   for (let i = 0; i < MAX_BPF_REG; i++) {
     if (!((1 << i) & live) && i !== 10) continue;
-    if (!regsafe(old.regs[i] as RegState, cur.regs[i] as RegState, idmap, exact)) return false;
+    if (!regsafe(env, old.regs[i] as RegState, cur.regs[i] as RegState, idmap, exact)) return false;
   }
   return stacksafe(env, old, cur, idmap, exact);
 }

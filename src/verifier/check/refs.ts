@@ -8,7 +8,7 @@
 import { ERRNO as E } from '../../uapi/errno.js';
 import type { VerifierEnv } from './env.js';
 import { forEachReg } from './jmp.js';
-import { markUnknown } from './regs.js';
+import { markRegInvalid } from './regs.js';
 
 /** Models `acquire_reference`: a new reference id recorded in the state. */
 export function acquireReference(env: VerifierEnv, insnIdx: number): number {
@@ -24,7 +24,7 @@ export function releaseReference(env: VerifierEnv, refObjId: number): void {
   if (env.cur.refs.length === before)
     env.fail(E.EINVAL, `release kernel function called with unacquired reference id=${refObjId}\n`);
   forEachReg(env.cur, (reg) => {
-    if (reg.refObjId === refObjId) markUnknown(env, reg);
+    if (reg.refObjId === refObjId) markRegInvalid(env, reg);
   });
 }
 

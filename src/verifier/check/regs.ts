@@ -39,6 +39,12 @@ export function markNotInit(reg: RegState): void {
   Object.assign(reg, newRegState());
 }
 
+/** Models `mark_reg_invalid`: unreadable without CAP_PERFMON, an unknown scalar with it. */
+export function markRegInvalid(env: VerifierEnv, reg: RegState): void {
+  if (!env.allowPtrLeaks) markNotInit(reg);
+  else markUnknown(env, reg);
+}
+
 /** Models `mark_reg_known_zero` (type left to the caller). */
 export function markRegKnownZero(reg: RegState): void {
   markRegKnown(reg, 0n);

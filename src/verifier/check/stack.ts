@@ -155,6 +155,16 @@ function checkStackWriteFixedOff(
   if (off % BPF_REG_SIZE === 0 && size === BPF_REG_SIZE) env.liveness.markStackWrite(f.frameno, spi);
   const cur = env.cur.frames[env.cur.curframe] as FuncState;
   const reg = valueRegno >= 0 ? (cur.regs[valueRegno] as RegState) : null;
+  if (!env.bypassSpecV4) {
+    // Spectre v4: a barrier after writes that spill a pointer or overwrite non-data bytes
+    let sanitize = reg !== null && isSpillableRegtype(reg.type);
+    for (let i = 0; i < size && !sanitize; i++) {
+      const t = st.slotType[i];
+      if (t !== STACK_SLOT.MISC && t !== STACK_SLOT.ZERO) sanitize = true;
+    }
+    const aux = env.aux[insnIdx];
+    if (sanitize && aux) aux.nospecResult = true;
+  }
   const insn = env.insns[insnIdx];
   const isStMem = insn !== undefined && (insn.code & 7) === 0x02;
   let insnFlags = insnStackAccessFlags(f.frameno, spi);
@@ -453,7 +463,8 @@ export function checkStackRangeInitialized(
       env.liveness.markStackRead(env, f.frameno, env.insnIdx, spi);
       continue;
     }
-    const what = t === READ ? 'indirect read from' : 'indirect write to';
+    // 6.18 words a helper's read like a direct one ("invalid read from stack R2 off -8+0 size 8")
+    const what = t === READ ? 'read from' : 'indirect write to';
     if (tnumIsConst(reg.varOff))
       env.fail(E.EACCES, `invalid ${what} stack R${regno} off ${minOff}+${i - minOff} size ${accessSize}\n`);
     env.fail(
