@@ -26,7 +26,8 @@ export interface PrintInsnOptions extends KernelPrintCallbacks {
   allowPtrLeaks?: boolean;
 }
 
-const BPF_ALU_STRING: readonly (string | undefined)[] = [
+/** The operator text of each ALU op (`bpf_alu_string` of kernel/bpf/disasm.c), by `BPF_OP(code) >> 4`. */
+export const BPF_ALU_STRING: readonly (string | undefined)[] = [
   '+=',
   '-=',
   '*=',

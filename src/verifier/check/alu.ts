@@ -6,7 +6,9 @@
  * without CAP_PERFMON (`sanitize_ptr_alu`, `sanitize_val_alu`, `sanitize_check_bounds`) of
  * kernel/bpf/verifier.c (Linux 6.18).
  */
+import { BPF_ALU_STRING } from '../../isa/disasm-kernel.js';
 import type { Insn } from '../../isa/insn.js';
+import { BPF_ALU_OP } from '../../isa/opcodes.js';
 import { ERRNO as E } from '../../uapi/errno.js';
 import {
   coerceRegToSizeSx,
@@ -34,43 +36,10 @@ import { checkRegArg, isPointerValue, markUnknown, REG_ARG, regIsPktPointer, typ
 import { sanitizeSpeculativePath } from './speculative.js';
 
 const ALU64 = 0x07;
-const OP = {
-  ADD: 0x00,
-  SUB: 0x10,
-  MUL: 0x20,
-  DIV: 0x30,
-  OR: 0x40,
-  AND: 0x50,
-  LSH: 0x60,
-  RSH: 0x70,
-  NEG: 0x80,
-  MOD: 0x90,
-  XOR: 0xa0,
-  MOV: 0xb0,
-  ARSH: 0xc0,
-  END: 0xd0,
-} as const;
+const OP = BPF_ALU_OP;
 const SRC_X = 0x08;
 const BPF_ADDR_SPACE_CAST = 1;
 const BPF_F_TEST_REG_INVARIANTS = 1 << 7;
-
-/** Models `bpf_alu_string` (kernel/bpf/disasm.c). */
-export const BPF_ALU_STRING = [
-  '+=',
-  '-=',
-  '*=',
-  '/=',
-  '|=',
-  '&=',
-  '<<=',
-  '>>=',
-  'neg',
-  '%=',
-  '^=',
-  '=',
-  's>>=',
-  'endian',
-] as const;
 
 /** Models `reg_bounds_sanity_check`: invariant violations leave the register unbounded. */
 export function regBoundsSanity(env: VerifierEnv, reg: RegState, ctx: string): void {

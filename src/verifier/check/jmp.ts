@@ -8,6 +8,7 @@
  * CAP_PERFMON, the side of a decided branch is explored as a speculative path.
  */
 import type { Insn } from '../../isa/insn.js';
+import { BPF_JMP_OP } from '../../isa/opcodes.js';
 import { ERRNO as E } from '../../uapi/errno.js';
 import { markRegKnown } from '../bounds.js';
 import { flipOpcode, isBranchTaken, regSetMinMax } from '../branch.js';
@@ -27,21 +28,7 @@ import {
 import { sanitizeSpeculativePath } from './speculative.js';
 import type { VerifierState } from './state.js';
 
-const J = {
-  JA: 0x00,
-  JEQ: 0x10,
-  JGT: 0x20,
-  JGE: 0x30,
-  JSET: 0x40,
-  JNE: 0x50,
-  JSGT: 0x60,
-  JSGE: 0x70,
-  JLT: 0xa0,
-  JLE: 0xb0,
-  JSLT: 0xc0,
-  JSLE: 0xd0,
-  JCOND: 0xe0,
-} as const;
+const J = BPF_JMP_OP;
 const SRC_X = 0x08;
 const JMP32 = 0x06;
 /** `reg->range` of a packet pointer known to be at or beyond pkt_end. */
