@@ -74,7 +74,7 @@ export function markRegKnownBounds(reg: RegState, imm: bigint): void {
   reg.smax = s;
   reg.umin = u;
   reg.umax = u;
-  const lo = Number(u & U32_MASK_N);
+  const lo = u <= U32_MASK_N ? Number(u) : Number(u & U32_MASK_N);
   reg.u32Min = lo;
   reg.u32Max = lo;
   reg.s32Min = lo | 0;

@@ -111,17 +111,16 @@ class Backtrack {
 class NotSupported extends Error {}
 
 /** One backtrack state per verification, reset for each walk (`env->bt`). */
-const backtracks = new WeakMap<VerifierEnv, Backtrack>();
-function backtrackOf(env: VerifierEnv): Backtrack {
-  let bt = backtracks.get(env);
-  if (!bt) {
-    bt = new Backtrack();
-    backtracks.set(env, bt);
+const shared = new Backtrack();
+function backtrackOf(_env: VerifierEnv): Backtrack {
+  // verification is synchronous and never nested: one backtrack state serves every walk
+  const bt = shared;
+  for (let i = 0; i < 8; i++) {
+    bt.regs[i] = 0;
+    bt.lo[i] = 0;
+    bt.hi[i] = 0;
   }
   bt.frame = 0;
-  bt.regs.fill(0);
-  bt.lo.fill(0);
-  bt.hi.fill(0);
   return bt;
 }
 
@@ -285,6 +284,8 @@ function markChainPrecisionBt(env: VerifierEnv, start: VerifierState, bt: Backtr
   let firstIdx = start.firstInsnIdx;
   let subseqIdx = -1;
   let skipFirst = true;
+  const insns = env.insns;
+  const logLevel2 = env.logLevel2;
   if (bt.empty()) return;
   try {
     for (;;) {
@@ -298,8 +299,20 @@ function markChainPrecisionBt(env: VerifierEnv, start: VerifierState, bt: Backtr
         const top = cnt > 0 ? history[cnt - 1] : undefined;
         if (skipFirst) skipFirst = false;
         else {
-          backtrackInsn(env, i, subseqIdx, top !== undefined && top.idx === i ? top : undefined, bt);
-          if (bt.empty()) return;
+          const hist = top !== undefined && top.idx === i ? top : undefined;
+          const x = insns[i] as Insn;
+          const cls = x.code & 7;
+          // fast path: an ALU insn whose destination is not tracked changes nothing (backtrack_insn
+          // returns at once); at level 2 every insn is logged, so the full path runs
+          if (
+            logLevel2 ||
+            hist?.linked !== undefined ||
+            !(cls === 4 || cls === 7) ||
+            ((bt.regs[bt.frame] ?? 0) & (1 << x.dst)) !== 0
+          ) {
+            backtrackInsn(env, i, subseqIdx, hist, bt);
+            if (bt.empty()) return;
+          }
         }
         subseqIdx = i;
         // get_prev_insn_idx
