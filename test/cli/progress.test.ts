@@ -49,4 +49,14 @@ describe('progress bars', () => {
     expect(tty.o.err).toMatch(/conformance \[#+/);
     expect(pipe.o.err).toBe('');
   });
+  it('are drawn by a benchmark run on a terminal (bench maps), and not in a pipe', async () => {
+    const tty = io(true);
+    const pipe = io(false);
+    const args = ['bench', 'maps', '--types', 'array', '--entries', '2000', '--json'];
+    expect(await main(args, tty.cli)).toBe(0);
+    expect(await main(args, pipe.cli)).toBe(0);
+    expect(tty.o.err).toMatch(/bench maps \[#+\.*\] \d\/3 /);
+    expect(pipe.o.err).toBe('');
+    expect(Object.keys(JSON.parse(tty.o.out))).toEqual(Object.keys(JSON.parse(pipe.o.out)));
+  });
 });

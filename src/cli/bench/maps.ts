@@ -19,6 +19,7 @@ import { BPF_F, BPF_MAP_TYPE } from '../../maps/uapi.js';
 import { AddressSpace, type EngineName, loadProgram, runProgram } from '../../vm/index.js';
 import { intOption, parseArgs } from '../args.js';
 import { CliError, type Command } from '../command.js';
+import { progress } from '../progress.js';
 
 const CMD_MAP_CREATE = 0;
 const CMD_LOOKUP = 1;
@@ -228,16 +229,21 @@ Example:
       if (!t) throw new CliError(`unknown map type '${name}' (hash, array or lpm_trie)`, 2);
       return t;
     });
+    // on a terminal, a progress line per measured path (never in pipes or CI logs)
+    const bar = progress(io, 'bench maps', 1 + 2 * specs.length);
     // warm-up: V8 tiering of the map code, the syscall path and the JIT
     for (const t of specs) {
       syscallPath(t, Math.min(n, 20_000));
       helperPath(t, Math.min(n, 20_000), engine);
     }
     const baseline = jsMapPath(n);
+    bar.tick('js Map');
     const out: Record<string, unknown> = { entries: n, engine, js_map: baseline };
     for (const t of specs) {
       const sys = syscallPath(t, n);
+      bar.tick(`${t.name} syscall`);
       const helper = helperPath(t, n, engine);
+      bar.tick(`${t.name} helper`);
       out[t.name] = {
         syscall: { ops: sys.ops, seconds: sys.seconds, ops_per_sec: sys.ops_per_sec },
         helper: { ops: helper.ops, seconds: helper.seconds, ops_per_sec: helper.ops_per_sec },
@@ -245,6 +251,7 @@ Example:
         emulator_bytes_per_entry: helper.bytes_per_entry,
       };
     }
+    bar.done();
     if (global.json || p.flags.has('json')) {
       io.out(`${JSON.stringify(out, null, global.pretty ? 2 : undefined)}\n`);
       return 0;
