@@ -10,6 +10,7 @@
  * slot appended after the user-visible context, which the runner fills with the packet addresses.
  */
 import type { Insn } from '../isa/insn.js';
+import { bpfInsnSuccessors } from '../verifier/cfg.js';
 
 /** Where packet pointers live in the user-visible context. */
 export interface CtxPointerFields {
@@ -25,15 +26,8 @@ const ALL = 0x7ff;
 
 /** Successor pcs of `pc` (jump targets and fall-through). */
 function successors(insns: readonly Insn[], pc: number): number[] {
-  const x = insns[pc] as Insn;
-  const cls = x.code & 7;
-  if (x.code === LD_IMM64) return [pc + 2];
-  if (cls !== 5 && cls !== 6) return [pc + 1];
-  const op = x.code & 0xf0;
-  if (op === 0x90) return [];
-  if (op === 0x80) return [pc + 1];
-  if (op === 0x00) return [cls === 6 ? pc + x.imm + 1 : pc + x.off + 1];
-  return [pc + 1, pc + x.off + 1];
+  const out = [0, 0];
+  return out.slice(0, bpfInsnSuccessors(insns, pc, out));
 }
 
 /** Register bitmask after `x` given the mask before it. */

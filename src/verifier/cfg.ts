@@ -303,3 +303,29 @@ export function checkProgramCfg(
   if (isCfgError(cfg)) return cfg;
   return { subprogs, cfg };
 }
+
+const SUCC_JMP = 0x05;
+const SUCC_JMP32 = 0x06;
+
+/**
+ * Successors of insn `idx` written to `succ`; returns their count. Calls fall through, `exit` has
+ * none, `ja` only jumps (`gotol` by `imm`). Models `bpf_insn_successors`.
+ */
+export function bpfInsnSuccessors(insns: readonly Insn[], idx: number, succ: number[]): number {
+  const insn = insns[idx] as Insn;
+  const cls = insn.code & 7;
+  let canJump = false;
+  let canFallthrough = true;
+  if (cls === SUCC_JMP || cls === SUCC_JMP32) {
+    const op = insn.code & 0xf0;
+    if (op === 0x90) canFallthrough = false;
+    else if (op === 0x00) {
+      canJump = true;
+      canFallthrough = false;
+    } else if (op !== 0x80 && op <= 0xe0) canJump = true;
+  }
+  let n = 0;
+  if (canFallthrough) succ[n++] = idx + (insn.code === 0x18 ? 2 : 1);
+  if (canJump) succ[n++] = idx + (insn.code === (SUCC_JMP32 | 0x00) ? insn.imm : insn.off) + 1;
+  return n;
+}

@@ -210,7 +210,9 @@ export function progLoad(task: Task, attr: BpfAttr, uattr: number, uattrSize: nu
         perfmonCapable: perfmonCapable(creds),
         log,
         possibleCpus: kernel.possibleCpus,
-        extHelpers: new Map([...kernel.extHelpers].map(([id, h]) => [id, h.proto])),
+        ...(kernel.extHelpers.size
+          ? { extHelpers: new Map([...kernel.extHelpers].map(([id, h]) => [id, h.proto])) }
+          : {}),
         extProgType: kernel.extProgTypes.get(type),
         mapFromFd: mapFromFdRef,
         mapFromIdx,

@@ -38,7 +38,9 @@ export function bpfTestRun(task: Task, prog: KProg, exec: TestRunExec): TestRunR
     repeat,
     ktimeNs: () => kernel.clock.ktimeGetNs(),
     prandomU32: () => kernel.prandom.u32(),
-    extraHelpers: new Map([...kernel.extHelpers].map(([id, h]) => [id, h.fn])),
+    ...(kernel.extHelpers.size
+      ? { extraHelpers: new Map([...kernel.extHelpers].map(([id, h]) => [id, h.fn])) }
+      : {}),
   });
   if (!out.ok) return -out.errno;
   // One virtual nanosecond per executed instruction, plus a fixed entry cost per run.

@@ -310,6 +310,23 @@ function checkRegSaneOffset(env: VerifierEnv, reg: RegState, type: number): bool
 
 const fitsS32 = (v: bigint): boolean => v === BigInt.asIntN(32, v);
 
+/** `ptr +/- K` folded into the fixed offset: the variable part stays the pointer's. */
+function keepPtrBounds(dst: RegState, ptr: RegState, off: number): void {
+  dst.smin = ptr.smin;
+  dst.smax = ptr.smax;
+  dst.umin = ptr.umin;
+  dst.umax = ptr.umax;
+  dst.varOff = ptr.varOff;
+  dst.off = off;
+}
+
+/** The signed bounds of a new variable offset, or unbounded when they overflowed s64. */
+function setSignedOrUnbounded(dst: RegState, smin: bigint, smax: bigint): void {
+  const overflow = smin < S64_MIN || smin > S64_MAX || smax < S64_MIN || smax > S64_MAX;
+  dst.smin = overflow ? S64_MIN : smin;
+  dst.smax = overflow ? S64_MAX : smax;
+}
+
 /** Models `adjust_ptr_min_max_vals`: `ptr op scalar` (or `scalar += ptr`) into insn.dst. */
 function adjustPtrMinMaxVals(env: VerifierEnv, insn: Insn, ptrIn: RegState, offIn: RegState): void {
   const regs = env.regs();
@@ -384,24 +401,11 @@ function adjustPtrMinMaxVals(env: VerifierEnv, insn: Insn, ptrIn: RegState, offI
     case OP.ADD: {
       const noff = BigInt(ptr.off) + sminVal;
       if (known && fitsS32(noff)) {
-        dst.smin = ptr.smin;
-        dst.smax = ptr.smax;
-        dst.umin = ptr.umin;
-        dst.umax = ptr.umax;
-        dst.varOff = ptr.varOff;
-        dst.off = Number(noff);
+        keepPtrBounds(dst, ptr, Number(noff));
         inherit();
         break;
       }
-      const smin = ptr.smin + sminVal;
-      const smax = ptr.smax + smaxVal;
-      if (smin < S64_MIN || smin > S64_MAX || smax < S64_MIN || smax > S64_MAX) {
-        dst.smin = S64_MIN;
-        dst.smax = S64_MAX;
-      } else {
-        dst.smin = smin;
-        dst.smax = smax;
-      }
+      setSignedOrUnbounded(dst, ptr.smin + sminVal, ptr.smax + smaxVal);
       const umin = ptr.umin + uminVal;
       const umax = ptr.umax + umaxVal;
       if (umin > U64_MAX || umax > U64_MAX) {
@@ -426,25 +430,12 @@ function adjustPtrMinMaxVals(env: VerifierEnv, insn: Insn, ptrIn: RegState, offI
         env.fail(E.EACCES, `R${dstno} subtraction from stack pointer prohibited\n`);
       const noff = BigInt(ptr.off) - sminVal;
       if (known && fitsS32(noff)) {
-        dst.smin = ptr.smin;
-        dst.smax = ptr.smax;
-        dst.umin = ptr.umin;
-        dst.umax = ptr.umax;
-        dst.varOff = ptr.varOff;
+        keepPtrBounds(dst, ptr, Number(noff));
         dst.id = ptr.id;
-        dst.off = Number(noff);
         inherit();
         break;
       }
-      const smin = ptr.smin - smaxVal;
-      const smax = ptr.smax - sminVal;
-      if (smin < S64_MIN || smin > S64_MAX || smax < S64_MIN || smax > S64_MAX) {
-        dst.smin = S64_MIN;
-        dst.smax = S64_MAX;
-      } else {
-        dst.smin = smin;
-        dst.smax = smax;
-      }
+      setSignedOrUnbounded(dst, ptr.smin - smaxVal, ptr.smax - sminVal);
       if (ptr.umin < umaxVal) {
         dst.umin = 0n;
         dst.umax = U64_MAX;

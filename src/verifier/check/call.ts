@@ -60,6 +60,13 @@ const FN = {
   ringbuf_discard: 133,
 } as const;
 
+/** The register type of each socket return type. */
+const SOCK_RET_TYPE: Readonly<Record<number, number>> = {
+  [R.RET_PTR_TO_SOCKET]: T.PTR_TO_SOCKET,
+  [R.RET_PTR_TO_SOCK_COMMON]: T.PTR_TO_SOCK_COMMON,
+  [R.RET_PTR_TO_TCP_SOCK]: T.PTR_TO_TCP_SOCK,
+};
+
 /** Models `compatible_reg_types` per base argument type. */
 const COMPATIBLE: Record<number, readonly number[]> = (() => {
   const mapKeyValue = [
@@ -402,16 +409,10 @@ export function checkHelperCall(env: VerifierEnv, insn: Insn, insnIdx: number): 
       break;
     }
     case R.RET_PTR_TO_SOCKET:
-      markRegKnownZero(r0);
-      r0.type = T.PTR_TO_SOCKET | retFlag;
-      break;
     case R.RET_PTR_TO_SOCK_COMMON:
-      markRegKnownZero(r0);
-      r0.type = T.PTR_TO_SOCK_COMMON | retFlag;
-      break;
     case R.RET_PTR_TO_TCP_SOCK:
       markRegKnownZero(r0);
-      r0.type = T.PTR_TO_TCP_SOCK | retFlag;
+      r0.type = (SOCK_RET_TYPE[fn.retType & 0xff] as number) | retFlag;
       break;
     case R.RET_PTR_TO_MEM:
       markRegKnownZero(r0);

@@ -26,7 +26,7 @@ import { isStateVisited, updateBranchCounts } from './prune.js';
 import { checkResourceLeak } from './refs.js';
 import { markRegKnownZero } from './regs.js';
 import { errorRecoverableWithNospec } from './speculative.js';
-import { newFuncState, type VerifierState } from './state.js';
+import { newVerifierState } from './state.js';
 
 const CLS = { LD: 0, LDX: 1, ST: 2, STX: 3, ALU: 4, JMP: 5, JMP32: 6, ALU64: 7 } as const;
 const OP_CALL = 0x80;
@@ -291,20 +291,7 @@ function checkMaxStackDepth(env: VerifierEnv): void {
  * `check_max_stack_depth`.
  */
 export function verifyProgram(input: VerifierInput): VerifierOutput {
-  const st: VerifierState = {
-    frames: [newFuncState(0, -1, 0)],
-    curframe: 0,
-    refs: [],
-    insnIdx: 0,
-    parent: null,
-    branches: 1,
-    speculative: false,
-    hitCnt: 0,
-    missCnt: 0,
-    jmpHistory: [],
-    firstInsnIdx: 0,
-    lastInsnIdx: -1,
-  };
+  const st = newVerifierState();
   const r1 = st.frames[0]?.regs[1];
   if (r1) {
     markRegKnownZero(r1);

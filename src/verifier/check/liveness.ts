@@ -5,6 +5,7 @@
  * Models `compute_live_registers` and `compute_insn_live_regs` of kernel/bpf/verifier.c (Linux 6.18).
  */
 import type { Insn } from '../../isa/insn.js';
+import { bpfInsnSuccessors } from '../cfg.js';
 
 const ALL_CALLER_SAVED = 0x3f;
 const R0 = 1;
@@ -63,16 +64,10 @@ function useDef(x: Insn, helperArgs: (id: number) => number): [number, number] {
   }
 }
 
+/** The successors of insn `i` (see `bpfInsnSuccessors`). */
 function successors(insns: readonly Insn[], i: number): number[] {
-  const x = insns[i] as Insn;
-  const cls = x.code & 7;
-  if (x.code === 0x18) return [i + 2];
-  if (cls !== 0x05 && cls !== 0x06) return [i + 1];
-  const op = x.code & 0xf0;
-  if (op === 0x90) return [];
-  if (op === 0x80) return [i + 1];
-  if (op === 0x00) return [cls === 0x06 ? i + x.imm + 1 : i + x.off + 1];
-  return [i + 1, i + x.off + 1];
+  const out = [0, 0];
+  return out.slice(0, bpfInsnSuccessors(insns, i, out));
 }
 
 /**

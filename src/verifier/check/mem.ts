@@ -439,24 +439,16 @@ export function checkLoadMem(env: VerifierEnv, insn: Insn, isLdsx: boolean): voi
 /** Models `check_store_reg`. */
 export function checkStoreReg(env: VerifierEnv, insn: Insn): void {
   checkRegArg(env, insn.src, REG_ARG.SRC_OP);
-  checkRegArg(env, insn.dst, REG_ARG.SRC_OP);
-  const dstType = env.reg(insn.dst).type;
-  checkMemAccess(
-    env,
-    env.insnIdx,
-    insn.dst,
-    insn.off,
-    bpfSizeToBytes(insn.code),
-    ACCESS.WRITE,
-    insn.src,
-    false,
-    false,
-  );
-  saveAuxPtrType(env, dstType, false);
+  storeMem(env, insn, insn.src);
 }
 
 /** Models the BPF_ST branch of `do_check_insn`. */
 export function checkStoreImm(env: VerifierEnv, insn: Insn): void {
+  storeMem(env, insn, -1);
+}
+
+/** The shared part of a store: `dst` readable, `dst + off` writable, the pointer type recorded. */
+function storeMem(env: VerifierEnv, insn: Insn, valueRegno: number): void {
   checkRegArg(env, insn.dst, REG_ARG.SRC_OP);
   const dstType = env.reg(insn.dst).type;
   checkMemAccess(
@@ -466,7 +458,7 @@ export function checkStoreImm(env: VerifierEnv, insn: Insn): void {
     insn.off,
     bpfSizeToBytes(insn.code),
     ACCESS.WRITE,
-    -1,
+    valueRegno,
     false,
     false,
   );

@@ -17,7 +17,9 @@
  * kernel/bpf/verifier.c. Callbacks are not modelled by bpfsim, so `bpf_calls_callback` is false.
  * Requires kernel 6.18.
  */
+
 import type { Insn } from '../../isa/insn.js';
+import { bpfInsnSuccessors } from '../cfg.js';
 import type { VerifierEnv } from './env.js';
 import type { FuncState, VerifierState } from './state.js';
 
@@ -29,36 +31,6 @@ const MUST_WRITE_ACC = 4;
 const LIVE_BEFORE = 6;
 const U32_MAX = 0xffffffff;
 const MAX_CALL_FRAMES = 8;
-
-const CLS_JMP = 0x05;
-const CLS_JMP32 = 0x06;
-const OP_JA = 0x00;
-const OP_CALL = 0x80;
-const OP_EXIT = 0x90;
-const LD_IMM64 = 0x18;
-
-/**
- * Successors of insn `idx` written to `succ`; returns their count. Calls fall through, `exit` has
- * none, `ja` only jumps (`gotol` by `imm`). Models `bpf_insn_successors`.
- */
-export function bpfInsnSuccessors(insns: readonly Insn[], idx: number, succ: number[]): number {
-  const insn = insns[idx] as Insn;
-  const cls = insn.code & 7;
-  let canJump = false;
-  let canFallthrough = true;
-  if (cls === CLS_JMP || cls === CLS_JMP32) {
-    const op = insn.code & 0xf0;
-    if (op === OP_EXIT) canFallthrough = false;
-    else if (op === OP_JA) {
-      canJump = true;
-      canFallthrough = false;
-    } else if (op !== OP_CALL && op <= 0xe0) canJump = true;
-  }
-  let n = 0;
-  if (canFallthrough) succ[n++] = idx + (insn.code === LD_IMM64 ? 2 : 1);
-  if (canJump) succ[n++] = idx + (insn.code === (CLS_JMP32 | OP_JA) ? insn.imm : insn.off) + 1;
-  return n;
-}
 
 /** Post-order of every subprogram's insns. Models `compute_postorder`. */
 export interface Postorder {

@@ -107,6 +107,24 @@ function cloneSlot(s: StackSlot): StackSlot {
   return { slotType: s.slotType.slice(), spilledPtr: cloneRegState(s.spilledPtr) };
 }
 
+/** The state a program starts in: one frame (R10 = fp), nothing explored yet. Models the start of `do_check_common`. */
+export function newVerifierState(): VerifierState {
+  return {
+    frames: [newFuncState(0, -1, 0)],
+    curframe: 0,
+    refs: [],
+    insnIdx: 0,
+    parent: null,
+    branches: 1,
+    speculative: false,
+    hitCnt: 0,
+    missCnt: 0,
+    jmpHistory: [],
+    firstInsnIdx: 0,
+    lastInsnIdx: -1,
+  };
+}
+
 /** A deep copy of a frame. Models `copy_func_state`. */
 export function cloneFuncState(f: FuncState): FuncState {
   return {

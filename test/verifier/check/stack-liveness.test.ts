@@ -7,14 +7,10 @@
 import { describe, expect, it } from 'vitest';
 import { assembleKernel } from '../../../src/isa/asm-kernel.js';
 import { type Insn, insn } from '../../../src/isa/insn.js';
+import { bpfInsnSuccessors } from '../../../src/verifier/cfg.js';
 import type { VerifierEnv } from '../../../src/verifier/check/env.js';
-import {
-  bpfInsnSuccessors,
-  computePostorder,
-  fmtStackMask,
-  StackLiveness,
-} from '../../../src/verifier/check/stack-liveness.js';
-import { newFuncState, type VerifierState } from '../../../src/verifier/check/state.js';
+import { computePostorder, fmtStackMask, StackLiveness } from '../../../src/verifier/check/stack-liveness.js';
+import { newFuncState, newVerifierState, type VerifierState } from '../../../src/verifier/check/state.js';
 
 function asm(text: string): Insn[] {
   const r = assembleKernel(text);
@@ -28,20 +24,7 @@ function succ(insns: Insn[], idx: number): number[] {
 }
 
 function mainState(): VerifierState {
-  return {
-    frames: [newFuncState(0, -1, 0)],
-    curframe: 0,
-    refs: [],
-    insnIdx: 0,
-    parent: null,
-    branches: 1,
-    speculative: false,
-    hitCnt: 0,
-    missCnt: 0,
-    jmpHistory: [],
-    firstInsnIdx: 0,
-    lastInsnIdx: -1,
-  };
+  return newVerifierState();
 }
 
 /** What the analysis reads from the verifier environment: the current state, log and prune points. */
