@@ -55,6 +55,18 @@ export class EmulatedHost implements SyscallHost {
       throw new RangeError(`write of ${bytes.length} bytes at 0x${addr.toString(16)} faults`);
   }
 
+  /**
+   * A byte view aliasing user memory `[addr, addr+len)`, as a pointer the process holds: stores
+   * through it are the process writing its own memory (no copy per write). Valid until the
+   * mapping is unmapped; throws a RangeError when the range is not inside one mapping.
+   */
+  view(addr: number, len: number): Uint8Array {
+    const mem = this.task.mem;
+    const b = mem.span(addr, len);
+    if (b === undefined) throw new RangeError(`no mapping holds ${len} bytes at 0x${addr.toString(16)}`);
+    return b.subarray(mem.spanOff, mem.spanOff + len);
+  }
+
   read(addr: number, len: number): Uint8Array {
     const b = this.task.mem.copyFromUser(addr, len);
     if (typeof b === 'number') throw new RangeError(`read of ${len} bytes at 0x${addr.toString(16)} faults`);

@@ -118,12 +118,24 @@ export class HashTab implements BpfMap {
   readonly ncpus: number;
   /** hash_of_maps (values are inner map handles, updated in place). */
   private readonly fd: boolean;
+  /**
+   * Lookups give programs value pointers ({@link progLookupOffset}): every hash type but
+   * hash_of_maps. A plain field, so the helpers test it without an `instanceof` walk per call.
+   */
+  readonly valuePointers: boolean;
 
   private readonly mask: number;
   private readonly vsz8: number;
   /** Bytes per slot in the arena (per-CPU: all CPUs' values). */
   private readonly stride: number;
-  private readonly heads: Int32Array;
+  /**
+   * The buckets, two words each: [2b] the first slot of bucket b's list (`hlist_nulls_head`),
+   * [2b + 1] the bucket's tag set: bit `hash >>> 27` of every element in the list. A lookup whose
+   * tag bit is clear knows the key is absent without reading the list (one memory access fewer
+   * for inserts and misses, the common case at 1e6 entries); the kernel walks the list instead,
+   * which gives the same answers.
+   */
+  private readonly bk: Int32Array;
   /**
    * Element records, `es` int32 words per slot (one cache line for small keys, like struct
    * htab_elem): [0] next slot in the bucket, [1] hash, [2..] the key bytes.
@@ -137,6 +149,8 @@ export class HashTab implements BpfMap {
   private readonly wordKeys: boolean;
   /** 4-byte keys: hashed with jhash_1word, records of 3 words, no staging through {@link kw}. */
   private readonly oneWord: boolean;
+  /** A plain hash (not per-CPU, LRU or hash_of_maps) with 4-byte keys: {@link update1} and {@link lookup1}. */
+  private readonly plain1: boolean;
   /** The hash (signed 32-bit form) of the key last passed to {@link locate}. */
   private lastHash = 0;
   /** The arena chunk of the value {@link progLookupOffset} found last. */
@@ -167,6 +181,7 @@ export class HashTab implements BpfMap {
     this.lru = isLruType(attr.mapType);
     this.prealloc = (attr.mapFlags & BPF_F.NO_PREALLOC) === 0;
     this.fd = isFdType(attr.mapType);
+    this.valuePointers = !this.fd;
     this.vsz8 = roundUp8(attr.valueSize);
     this.stride = this.percpu ? this.vsz8 * this.ncpus : this.vsz8;
     this.sysValueSize = this.percpu ? this.vsz8 * this.ncpus : this.valueSize;
@@ -174,7 +189,8 @@ export class HashTab implements BpfMap {
     this.mask = this.nBuckets - 1;
     this.elemSize = SIZEOF_HTAB_ELEM + roundUp8(attr.keySize) + (this.percpu ? SIZEOF_PTR : this.vsz8);
     this.hashrnd = attr.mapFlags & BPF_F.ZERO_SEED ? 0 : env.prandomU32() >>> 0;
-    this.heads = new Int32Array(this.nBuckets).fill(NONE);
+    this.bk = new Int32Array(2 * this.nBuckets);
+    this.clearBuckets();
     // htab_has_extra_elems: not for per-CPU, LRU or fd (hash_of_maps) tables
     const hasExtra = this.prealloc && !this.percpu && !this.lru && !isFdType(attr.mapType);
     // Slots are created on demand (memory grows with use); the kernel's pool sizes bound them.
@@ -184,6 +200,7 @@ export class HashTab implements BpfMap {
     this.es = 2 + this.nw;
     this.wordKeys = (this.keySize & 3) === 0;
     this.oneWord = this.keySize === 4;
+    this.plain1 = this.oneWord && !this.percpu && !this.lru && !this.fd;
     this.kw = new Int32Array(this.nw);
     this.elems = new Int32Array(this.capacity * this.es);
     this.ebytes = new Uint8Array(this.elems.buffer);
@@ -217,11 +234,18 @@ export class HashTab implements BpfMap {
   }
 
   storageBytes(): number {
-    return this.heads.byteLength + this.elems.byteLength + this.freeList.byteLength + this.arena.byteLength();
+    return this.bk.byteLength + this.elems.byteLength + this.freeList.byteLength + this.arena.byteLength();
+  }
+
+  /** Every bucket empty. */
+  private clearBuckets(): void {
+    const bk = this.bk;
+    for (let i = 0; i < bk.length; i += 2) bk[i] = NONE;
   }
 
   free(): void {
-    this.heads.fill(NONE);
+    this.bk.fill(0);
+    this.clearBuckets();
     this.nElems = 0;
   }
 
@@ -293,10 +317,18 @@ export class HashTab implements BpfMap {
     return this.lookupRaw(key, off, hash);
   }
 
+  /** {@link find1} for the 4-byte key at the start of `key`. */
+  private find1Key(key: Uint8Array): number {
+    const k = key[0]! | (key[1]! << 8) | (key[2]! << 16) | (key[3]! << 24);
+    return this.find1(k, jhash1WordI32(k, this.hashrnd));
+  }
+
   /** `lookup_elem_raw` for a 4-byte key `k` (records of 3 words: next, hash, key); `hash` signed. */
   private find1(k: number, hash: number): number {
     const e = this.elems;
-    for (let l = this.heads[hash & this.mask]!; l !== NONE; l = e[l * 3]!) {
+    const b2 = (hash & this.mask) << 1;
+    if ((this.bk[b2 + 1]! & (1 << (hash >>> 27))) === 0) return NONE;
+    for (let l = this.bk[b2]!; l !== NONE; l = e[l * 3]!) {
       const b = l * 3;
       if (e[b + 1] === hash && e[b + 2] === k) return l;
     }
@@ -308,10 +340,12 @@ export class HashTab implements BpfMap {
     const e = this.elems;
     const es = this.es;
     const h = hash;
+    const b2 = (hash & this.mask) << 1;
+    if ((this.bk[b2 + 1]! & (1 << (hash >>> 27))) === 0) return NONE;
     if (this.wordKeys) {
       const kw = this.kw;
       const nw = this.nw;
-      for (let l = this.heads[hash & this.mask]!; l !== NONE; l = e[l * es]!) {
+      for (let l = this.bk[b2]!; l !== NONE; l = e[l * es]!) {
         const b = l * es;
         if (e[b + 1] !== h) continue;
         let i = 0;
@@ -321,37 +355,42 @@ export class HashTab implements BpfMap {
       return NONE;
     }
     const ks = this.keySize;
-    for (let l = this.heads[hash & this.mask]!; l !== NONE; l = e[l * es]!) {
+    for (let l = this.bk[b2]!; l !== NONE; l = e[l * es]!) {
       if (e[l * es + 1] === h && bytesEqual(this.ebytes, (l * es + 2) * 4, key, off, ks)) return l;
     }
     return NONE;
   }
 
-  /** Unlinks `slot` from bucket `b` (hlist_nulls_del_rcu). */
+  /** Unlinks `slot` from its bucket (hlist_nulls_del_rcu) and recomputes the bucket's tag set. */
   private unlink(slot: number, hash: number): void {
-    const b = hash & this.mask;
+    const b2 = (hash & this.mask) << 1;
+    const bk = this.bk;
     const e = this.elems;
     const es = this.es;
-    let l = this.heads[b]!;
+    let l = bk[b2]!;
     if (l === slot) {
-      this.heads[b] = e[slot * es]!;
-      return;
-    }
-    while (l !== NONE) {
-      const n = e[l * es]!;
-      if (n === slot) {
-        e[l * es] = e[slot * es]!;
-        return;
+      bk[b2] = e[slot * es]!;
+    } else {
+      while (l !== NONE) {
+        const n = e[l * es]!;
+        if (n === slot) {
+          e[l * es] = e[slot * es]!;
+          break;
+        }
+        l = n;
       }
-      l = n;
     }
+    let tags = 0;
+    for (l = bk[b2]!; l !== NONE; l = e[l * es]!) tags |= 1 << (e[l * es + 1]! >>> 27);
+    bk[b2 + 1] = tags;
   }
 
   /** Links `slot` at the head of its bucket (hlist_nulls_add_head_rcu). */
   private linkHead(slot: number, hash: number): void {
-    const b = hash & this.mask;
-    this.elems[slot * this.es] = this.heads[b]!;
-    this.heads[b] = slot;
+    const b2 = (hash & this.mask) << 1;
+    this.elems[slot * this.es] = this.bk[b2]!;
+    this.bk[b2] = slot;
+    this.bk[b2 + 1] = this.bk[b2 + 1]! | (1 << (hash >>> 27));
   }
 
   /** Stores the key (as loaded by {@link hashKey}) and hash into `slot`. */
@@ -369,7 +408,7 @@ export class HashTab implements BpfMap {
 
   /** Syscall lookup: models `bpf_map_copy_value` (percpu: `bpf_percpu_hash_copy`). */
   lookup(key: Uint8Array, out?: Uint8Array): Uint8Array | number {
-    const l = this.locate(key, 0);
+    const l = this.plain1 ? this.find1Key(key) : this.locate(key, 0);
     if (l === NONE) return -ERRNO.ENOENT;
     const dst = out ?? new Uint8Array(this.sysValueSize);
     const base = this.arena.offsetOf(l);
@@ -391,6 +430,7 @@ export class HashTab implements BpfMap {
    * {@link valueChunk}, or -1. Only small integers, so the helper path never boxes a number.
    */
   progLookupOffset(keyBuf: Uint8Array, keyOff: number, cpu: number): number {
+    if (this.plain1) return this.lookup1(keyBuf, keyOff);
     const l = this.locate(keyBuf, keyOff);
     if (l === NONE) return -1;
     if (this.lruList) this.lruList.setRef(l);
@@ -399,6 +439,27 @@ export class HashTab implements BpfMap {
     if (a.chunks[c] === undefined) a.chunkOf(l);
     this.valueChunk = c;
     return a.offsetOf(l) + (this.percpu ? cpu * this.vsz8 : 0);
+  }
+
+  /** {@link progLookupOffset} of a plain table with 4-byte keys: the whole lookup in one function. */
+  private lookup1(key: Uint8Array, o: number): number {
+    const k = key[o]! | (key[o + 1]! << 8) | (key[o + 2]! << 16) | (key[o + 3]! << 24);
+    const hash = jhash1WordI32(k, this.hashrnd);
+    const b2 = (hash & this.mask) << 1;
+    if ((this.bk[b2 + 1]! & (1 << (hash >>> 27))) === 0) return -1;
+    const e = this.elems;
+    let l = this.bk[b2]!;
+    while (l !== NONE) {
+      const b = l * 3;
+      if (e[b + 1] === hash && e[b + 2] === k) break;
+      l = e[b]!;
+    }
+    if (l === NONE) return -1;
+    const a = this.arena;
+    const c = l >>> a.shift;
+    if (a.chunks[c] === undefined) a.chunkOf(l);
+    this.valueChunk = c;
+    return a.offsetOf(l);
   }
 
   /** Models `htab_percpu_map_lookup_percpu_elem`. */
@@ -411,6 +472,7 @@ export class HashTab implements BpfMap {
 
   /** Syscall update (`bpf_map_update_value`; per-CPU values for every CPU). */
   update(key: Uint8Array, value: Uint8Array, flags: number): number {
+    if (this.plain1) return this.update1(key, 0, value, 0, flags, 0);
     return this.doUpdate(key, 0, value, 0, flags, true, 0);
   }
 
@@ -423,7 +485,71 @@ export class HashTab implements BpfMap {
     flags: number,
     cpu: number,
   ): number {
+    if (this.plain1) return this.update1(keyBuf, keyOff, valBuf, valOff, flags, cpu);
     return this.doUpdate(keyBuf, keyOff, valBuf, valOff, flags, false, cpu);
+  }
+
+  /**
+   * {@link doUpdate} of a plain table with 4-byte keys (`htab_map_update_elem`), in one function:
+   * the helper path's common case.
+   */
+  private update1(
+    key: Uint8Array,
+    o: number,
+    val: Uint8Array,
+    valOff: number,
+    flags: number,
+    cpu: number,
+  ): number {
+    // check_flags: BPF_ANY, BPF_NOEXIST or BPF_EXIST; BPF_F_LOCK needs BTF, which emulated maps lack
+    if (flags > BPF_UPDATE.EXIST || flags < 0) return -ERRNO.EINVAL;
+    const k = key[o]! | (key[o + 1]! << 8) | (key[o + 2]! << 16) | (key[o + 3]! << 24);
+    const hash = jhash1WordI32(k, this.hashrnd);
+    const b2 = (hash & this.mask) << 1;
+    const tag = 1 << (hash >>> 27);
+    const bk = this.bk;
+    let e = this.elems;
+    let old = (bk[b2 + 1]! & tag) === 0 ? NONE : bk[b2]!;
+    while (old !== NONE) {
+      const b = old * 3;
+      if (e[b + 1] === hash && e[b + 2] === k) break;
+      old = e[b]!;
+    }
+    if (old !== NONE ? flags === BPF_UPDATE.NOEXIST : flags === BPF_UPDATE.EXIST)
+      return old !== NONE ? -ERRNO.EEXIST : -ERRNO.ENOENT;
+    // alloc_htab_elem
+    let slot: number;
+    if (old === NONE) {
+      if (this.nElems >= this.maxEntries) return -ERRNO.E2BIG;
+      slot = this.freeTop > 0 ? this.freeList[--this.freeTop]! : this.popFree();
+    } else if (this.prealloc) {
+      const c = cpu < this.ncpus ? cpu : 0;
+      slot = this.extra![c]!;
+      if (slot === NONE) slot = this.popFree();
+      this.extra![c] = old;
+    } else {
+      slot = this.popFree();
+    }
+    e = this.elems;
+    const s = slot * 3;
+    e[s] = bk[b2]!;
+    e[s + 1] = hash;
+    e[s + 2] = k;
+    bk[b2] = slot;
+    bk[b2 + 1] = bk[b2 + 1]! | tag;
+    const a = this.arena;
+    const bytes = a.chunkOf(slot);
+    const base = a.offsetOf(slot);
+    const n = this.valueSize;
+    if (n <= 64) for (let i = 0; i < n; i++) bytes[base + i] = val[valOff + i]!;
+    else bytes.set(val.subarray(valOff, valOff + n), base);
+    if (old === NONE) {
+      this.nElems++;
+      return 0;
+    }
+    this.unlink(old, hash);
+    if (!this.prealloc) this.pushFree(old);
+    return 0;
   }
 
   private checkFlags(exists: boolean, flags: number): number {
@@ -581,7 +707,7 @@ export class HashTab implements BpfMap {
   /** Models `htab_lru_map_delete_node`: the LRU evicts `slot` if it is still linked. */
   private lruDeleteNode(slot: number): boolean {
     const hash = this.elems[slot * this.es + 1]! >>> 0;
-    for (let l = this.heads[hash & this.mask]!; l !== NONE; l = this.elems[l * this.es]!) {
+    for (let l = this.bk[(hash & this.mask) << 1]!; l !== NONE; l = this.elems[l * this.es]!) {
       if (l === slot) {
         this.unlink(slot, hash);
         this.nElems--;
@@ -637,7 +763,7 @@ export class HashTab implements BpfMap {
       }
     }
     for (; i < this.nBuckets; i++) {
-      const h = this.heads[i]!;
+      const h = this.bk[i << 1]!;
       if (h !== NONE) return this.keyOf(h);
     }
     return -ERRNO.ENOENT;
@@ -663,13 +789,13 @@ export class HashTab implements BpfMap {
     let ret = 0;
     for (;;) {
       let cnt = 0;
-      for (let l = this.heads[batch]!; l !== NONE; l = this.elems[l * this.es]!) cnt++;
+      for (let l = this.bk[batch << 1]!; l !== NONE; l = this.elems[l * this.es]!) cnt++;
       if (cnt > maxCount - keys.length) {
         if (keys.length === 0) ret = -ERRNO.ENOSPC;
         break;
       }
       const freed: number[] = [];
-      for (let l = this.heads[batch]!; l !== NONE; ) {
+      for (let l = this.bk[batch << 1]!; l !== NONE; ) {
         const next = this.elems[l * this.es]!;
         keys.push(this.keyOf(l));
         const base = this.arena.offsetOf(l);
@@ -695,7 +821,7 @@ export class HashTab implements BpfMap {
   forEach(cpu: number, cb: (key: Uint8Array, valueOff: number) => number): number {
     let n = 0;
     for (let b = 0; b < this.nBuckets; b++) {
-      for (let l = this.heads[b]!; l !== NONE; ) {
+      for (let l = this.bk[b << 1]!; l !== NONE; ) {
         const next = this.elems[l * this.es]!;
         n++;
         const off = this.arena.loc(l, this.percpu ? cpu * this.vsz8 : 0);

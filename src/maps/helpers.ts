@@ -20,7 +20,7 @@ import type { AddressSpace } from '../vm/memory.js';
 import { funcPtrPc, REGION_HI_BASE_I32 } from '../vm/memory.js';
 import { ARENA_CHUNK_SPAN, type ValueArena } from './arena.js';
 import { FdArray, HashOfMaps } from './fd-maps.js';
-import { HashTab } from './hashtab.js';
+import type { HashTab } from './hashtab.js';
 import { BPF_FUNC } from './helper-protos.js';
 import type { BpfMap, MapPerfEventRef, MapProgRef } from './ops.js';
 import { RingBuf } from './ringbuf.js';
@@ -223,15 +223,16 @@ export function mapHelpers(opts: MapHelperOptions): Map<number, HelperFn> {
   // void *bpf_map_lookup_elem(map, key)
   h.set(BPF_FUNC.map_lookup_elem, (r, env) => {
     const map = pointers.mapAt(r[2]!, r[3]!);
-    const b = bind(env);
+    const b = env.space === lastSpace ? lastBinding! : bind(env);
     if (map === undefined) return nul(r);
     const key = mem(b, r[4]!, r[5]!, map.keySize);
     if (key === undefined) return set64(r, -ERRNO.EFAULT);
-    if (map instanceof HashTab && !(map instanceof HashOfMaps)) {
+    if ((map as Partial<HashTab>).valuePointers === true) {
       // the hash maps' path: a monomorphic call and small integers only (no float location)
-      const off = map.progLookupOffset(key, r[4]! >>> 0, cpuOf(env));
+      const ht = map as HashTab;
+      const off = ht.progLookupOffset(key, r[4]! >>> 0, cpuOf(env));
       if (off < 0) return nul(r);
-      return b.setChunkPtr(r, map, map.arena, map.valueChunk, off);
+      return b.setChunkPtr(r, map, ht.arena, ht.valueChunk, off);
     }
     if (map instanceof FdArray || map instanceof HashOfMaps) {
       const inner = map.progLookupMap(key, r[4]! >>> 0);
@@ -250,15 +251,16 @@ export function mapHelpers(opts: MapHelperOptions): Map<number, HelperFn> {
   // long bpf_map_update_elem(map, key, value, flags)
   h.set(BPF_FUNC.map_update_elem, (r, env) => {
     const map = pointers.mapAt(r[2]!, r[3]!);
-    const b = bind(env);
+    const b = env.space === lastSpace ? lastBinding! : bind(env);
     if (map === undefined) return set64(r, -ERRNO.EINVAL);
     const key = mem(b, r[4]!, r[5]!, map.keySize);
     const val = mem(b, r[6]!, r[7]!, map.valueSize);
     if (key === undefined || val === undefined) return set64(r, -ERRNO.EFAULT);
     // flags above 32 bits are invalid for every map: the ops see them as the (invalid) all-ones word
     const flags = r[9] === 0 ? r[8]! >>> 0 : 0xffffffff;
-    if (map instanceof HashTab) {
-      const ret = map.progUpdate(key, r[4]! >>> 0, val, r[6]! >>> 0, flags, cpuOf(env));
+    if ((map as Partial<HashTab>).valuePointers !== undefined) {
+      // every hash type (hash_of_maps too): a monomorphic call returning a small integer
+      const ret = (map as HashTab).progUpdate(key, r[4]! >>> 0, val, r[6]! >>> 0, flags, cpuOf(env));
       r[0] = ret;
       r[1] = ret >> 31;
       return;

@@ -203,6 +203,14 @@ function addr(r: number, off: number): string {
  */
 const BUDGET_BACK = 't=m.budget-bank;if(t>=0&&t<=bud){bud=t|0;}else{bud=0;bank=m.budget;}';
 
+/**
+ * Instructions one entry into a compiled chunk may run before it returns to the dispatcher (which
+ * enters it again at once). Long runs thus consist of many calls of the chunk's function, which V8
+ * optimizes as a whole; a single call looping for millions of instructions would run in on-stack-
+ * replacement code, several times slower for these functions (untyped values at the OSR entry).
+ */
+export const JIT_SLICE = 1 << 12;
+
 /** Slots per compiled chunk: V8 optimizes small functions quickly, huge ones late or never. */
 export const JIT_CHUNK_SLOTS = 192;
 
@@ -283,7 +291,7 @@ export function generate(prog: Program, from = 0, to = prog.len): string {
   );
   out.push(`let ${LOAD};`);
   out.push(
-    'let bank=m.budget,bud=bank>1073741823?1073741823:bank,t=0,lo=0,hi=0,v,dp=0,o=0,st=0,S;bank-=bud;',
+    `let bank=m.budget,bud=bank>${JIT_SLICE}?${JIT_SLICE}:bank,t=0,lo=0,hi=0,v,dp=0,o=0,st=0,S;bank-=bud;`,
   );
   // Helpers called by id from this chunk, fetched once per entry (see the call emission below).
   const helperIds: number[] = [];
@@ -313,7 +321,9 @@ export function generate(prog: Program, from = 0, to = prog.len): string {
     const isCondJump =
       (lcls === 5 || lcls === 6) && lop !== 0x00 && lop !== 0x80 && lop !== 0x90 && lop !== 0xe0;
     const selfLoop = isCondJump && lastPc + 1 + (off[lastPc] as number) === start;
-    const budgetCheck = `if(bud<${blen}){if(bank>0){t=bank>1073741823?1073741823:bank;bud+=t;bank-=t;}if(bud<${blen}){st=${ST.DEOPT};pc=${start};break L;}}bud-=${blen};`;
+    // Out of this entry's slice: back to the dispatcher, which enters again (see JIT_SLICE); out of
+    // budget altogether: the interpreter runs the block and stops exactly where the budget ends.
+    const budgetCheck = `if(bud<${blen}){st=bank>0?${ST.SWITCH}:${ST.DEOPT};pc=${start};break L;}bud-=${blen};`;
     out.push(`case ${start}:`);
     // A self-loop's body is collected and emitted unrolled below; other blocks go straight out.
     const emit: string[] = selfLoop ? [] : out;

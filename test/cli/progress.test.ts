@@ -52,11 +52,19 @@ describe('progress bars', () => {
   it('are drawn by a benchmark run on a terminal (bench maps), and not in a pipe', async () => {
     const tty = io(true);
     const pipe = io(false);
-    const args = ['bench', 'maps', '--types', 'array', '--entries', '2000', '--json'];
+    const args = ['bench', 'maps', '--types', 'array', '--entries', '2000', '--runs', '2', '--json'];
     expect(await main(args, tty.cli)).toBe(0);
     expect(await main(args, pipe.cli)).toBe(0);
-    expect(tty.o.err).toMatch(/bench maps \[#+\.*\] \d\/3 /);
+    // 2 runs of each of 3 paths (js Map, syscall, helper)
+    expect(tty.o.err).toMatch(/bench maps \[#+\.*\] \d\/6 /);
     expect(pipe.o.err).toBe('');
     expect(Object.keys(JSON.parse(tty.o.out))).toEqual(Object.keys(JSON.parse(pipe.o.out)));
+    // the reported figure is the median run's; every run's figure is listed
+    const out = JSON.parse(pipe.o.out);
+    expect(out.runs).toBe(2);
+    for (const path of [out.array.syscall, out.array.helper, out.js_map]) {
+      expect(path.runs_ops_per_sec).toHaveLength(2);
+      expect(path.runs_ops_per_sec).toContain(path.ops_per_sec);
+    }
   });
 });

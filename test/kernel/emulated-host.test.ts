@@ -102,3 +102,38 @@ describe.skipIf(!have)(
     });
   },
 );
+
+describe('EmulatedHost.view', () => {
+  it('aliases user memory: bpf() reads what the process stored through the view', () => {
+    const host = EmulatedHost.create({ possibleCpus: 2 });
+    const attr = host.alloc(96);
+    const a = new DataView(new ArrayBuffer(96));
+    a.setUint32(0, 2, true); // BPF_MAP_TYPE_ARRAY
+    a.setUint32(4, 4, true);
+    a.setUint32(8, 8, true);
+    a.setUint32(12, 4, true);
+    host.write(attr, new Uint8Array(a.buffer));
+    const fd = host.bpf(0, attr, 96);
+    expect(fd).toBeGreaterThan(2);
+    const buf = host.alloc(64);
+    const v = new DataView(host.view(buf, 64).buffer, host.view(buf, 64).byteOffset, 64);
+    // the element attr, key and value all live in the one mapping, written through the view
+    v.setUint32(0, fd, true);
+    v.setBigUint64(8, BigInt(buf + 32), true);
+    v.setBigUint64(16, BigInt(buf + 40), true);
+    v.setUint32(32, 3, true); // key 3
+    v.setUint32(40, 0xabcd, true); // value
+    expect(host.bpf(2, buf, 32)).toBe(0); // BPF_MAP_UPDATE_ELEM
+    v.setUint32(40, 0, true);
+    expect(host.bpf(1, buf, 32)).toBe(0); // BPF_MAP_LOOKUP_ELEM writes the value back
+    expect(v.getUint32(40, true)).toBe(0xabcd);
+    expect(host.read(buf + 40, 4)).toEqual(Uint8Array.of(0xcd, 0xab, 0, 0));
+  });
+
+  it('refuses ranges outside one mapping', () => {
+    const host = EmulatedHost.create();
+    const a = host.alloc(16);
+    expect(() => host.view(a, 4097)).toThrow(RangeError);
+    expect(() => host.view(a - 4096, 1)).toThrow(/no mapping holds 1 bytes/);
+  });
+});

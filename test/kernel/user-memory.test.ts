@@ -56,4 +56,50 @@ describe('UserMemory (mm/mmap.c, lib/usercopy.c)', () => {
       { numRuns: 100 },
     );
   });
+  it('finds the right mapping when a syscall touches more mappings than its lookup cache holds', () => {
+    const m = new UserMemory();
+    const maps = Array.from({ length: 7 }, () => m.mmap(64));
+    for (const [i, a] of maps.entries()) expect(m.copyToUser(a, Uint8Array.of(i + 1))).toBe(0);
+    for (let round = 0; round < 3; round++)
+      for (const [i, a] of maps.entries()) expect(m.copyFromUser(a, 1)).toEqual(Uint8Array.of(i + 1));
+    // after munmap the cached mapping is gone: the address faults, and a new mapping there reads zero
+    const a3 = maps[3]!;
+    expect(m.munmap(a3, PAGE_SIZE)).toBe(0);
+    expect(m.copyFromUser(a3, 1)).toBe(-ERRNO.EFAULT);
+    expect(m.mmap(PAGE_SIZE, a3)).toBe(a3);
+    expect(m.copyFromUser(a3, 1)).toEqual(Uint8Array.of(0));
+  });
+
+  it('copies through DataViews exactly as through byte arrays, across mappings and into holes (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.nat(3 * PAGE_SIZE),
+        fc.integer({ min: 0, max: 70 }),
+        fc.uint8Array({ minLength: 70, maxLength: 70 }),
+        fc.nat(8),
+        (offSeed, len, data, dstOff) => {
+          const m = new UserMemory();
+          const a = m.mmap(PAGE_SIZE, 0x20000000);
+          m.mmap(PAGE_SIZE, 0x20000000 + PAGE_SIZE); // adjacent: ranges may cross the boundary
+          const addr = a + (offSeed % (2 * PAGE_SIZE + 40)); // some ranges run past the end: EFAULT
+          const src = new DataView(data.buffer, 0, 70);
+          const byWords = m.writeFromView(addr, src, 0, Math.min(len, 70));
+          const ref = m.copyToUser(addr, data.subarray(0, Math.min(len, 70)));
+          expect(byWords).toBe(ref);
+          const out = new Uint8Array(80);
+          const r = m.readIntoView(addr, len, new DataView(out.buffer), dstOff);
+          const want = m.copyFromUser(addr, len);
+          if (typeof want === 'number') {
+            expect(r).toBe(want);
+            expect(out).toEqual(new Uint8Array(80));
+          } else {
+            expect(r).toBe(0);
+            expect(out.subarray(dstOff, dstOff + len)).toEqual(want);
+            expect(want).toEqual(data.subarray(0, len));
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });

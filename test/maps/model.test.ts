@@ -41,10 +41,16 @@ type HOp =
   | { op: 'lookup'; k: number };
 
 describe('hash map vs a reference model', () => {
-  for (const [name, flags] of [
-    ['prealloc', 0],
-    ['no_prealloc', BPF_F.NO_PREALLOC],
-  ] as const) {
+  const cases = [
+    ['prealloc', 0, 4, 'syscall'],
+    ['no_prealloc', BPF_F.NO_PREALLOC, 4, 'syscall'],
+    // the program side (4-byte keys take update1/lookup1) and 8-byte keys (the general path)
+    ['prealloc, from programs', 0, 4, 'prog'],
+    ['no_prealloc, from programs', BPF_F.NO_PREALLOC, 4, 'prog'],
+    ['prealloc, 8-byte keys', 0, 8, 'syscall'],
+    ['no_prealloc, 8-byte keys, from programs', BPF_F.NO_PREALLOC, 8, 'prog'],
+  ] as const;
+  for (const [name, flags, keySize, via] of cases) {
     it(`${name}: results, contents and get_next_key coverage follow the kernel rules`, () => {
       const opArb: fc.Arbitrary<HOp> = fc.oneof(
         fc.record({
@@ -59,11 +65,26 @@ describe('hash map vs a reference model', () => {
       fc.assert(
         fc.property(fc.integer({ min: 1, max: 12 }), fc.array(opArb, { maxLength: 200 }), (max, ops) => {
           const h = mapAlloc(
-            { mapType: BPF_MAP_TYPE.HASH, keySize: 4, valueSize: 4, maxEntries: max, mapFlags: flags },
+            { mapType: BPF_MAP_TYPE.HASH, keySize, valueSize: 4, maxEntries: max, mapFlags: flags },
             env,
           ) as HashTab;
           const model = new Map<number, number>();
-          const key = (k: number) => new Uint8Array(new Uint32Array([k]).buffer);
+          const key = (k: number) =>
+            new Uint8Array(new Uint32Array(keySize === 4 ? [k] : [k, k ^ 0x5a5a5a5a]).buffer);
+          // programs pass keys and values at offsets inside their stack
+          const frame = new Uint8Array(64);
+          const at = (b: Uint8Array, off: number) => {
+            frame.set(b, off);
+            return frame;
+          };
+          const update = (k: Uint8Array, v: Uint8Array, f: number) =>
+            via === 'prog' ? h.progUpdate(at(k, 8), 8, at(v, 40), 40, f, 1) : h.update(k, v, f);
+          const remove = (k: Uint8Array) => (via === 'prog' ? h.progDelete(at(k, 12), 12) : h.delete(k));
+          const lookup = (k: Uint8Array): Uint8Array | number => {
+            if (via === 'syscall') return h.lookup(k);
+            const off = h.progLookupOffset(at(k, 4), 4, 0);
+            return off < 0 ? -2 : h.arena.chunks[h.valueChunk]!.slice(off, off + 4);
+          };
           for (const o of ops) {
             if (o.op === 'update') {
               const exists = model.has(o.k);
@@ -77,12 +98,12 @@ describe('hash map vs a reference model', () => {
                       : !exists && model.size >= max
                         ? -7
                         : 0;
-              expect(h.update(key(o.k), new Uint8Array(new Uint32Array([o.v]).buffer), o.flags)).toBe(want);
+              expect(update(key(o.k), new Uint8Array(new Uint32Array([o.v]).buffer), o.flags)).toBe(want);
               if (want === 0) model.set(o.k, o.v);
             } else if (o.op === 'delete') {
-              expect(h.delete(key(o.k))).toBe(model.delete(o.k) ? 0 : -2);
+              expect(remove(key(o.k))).toBe(model.delete(o.k) ? 0 : -2);
             } else {
-              const got = h.lookup(key(o.k));
+              const got = lookup(key(o.k));
               const m = model.get(o.k);
               expect(typeof got === 'number' ? got : new Uint32Array(got.slice().buffer)[0]).toBe(m ?? -2);
             }

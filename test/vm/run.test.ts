@@ -18,6 +18,7 @@ import {
   type RunOptions,
   runProgram,
 } from '../../src/vm/index.js';
+import { JIT_SLICE } from '../../src/vm/jit.js';
 import { I, SZ } from './util.js';
 
 const ENGINES: EngineName[] = ['interp', 'jit'];
@@ -112,6 +113,43 @@ describe.each(ENGINES)('%s engine', (engine) => {
     const r = space.map(Uint8Array.from([42]), {});
     const res = run(engine, [...I.ld64(2, r.addr - 8n), I.ldx(SZ.B, 0, 2, 8), I.exit()], { space });
     expect(res).toMatchObject({ kind: 'exit', r0: 42n });
+  });
+
+  it('runs loops far longer than one JIT entry slice with exact counts and an exact budget stop', () => {
+    // r0 = 0; r1 = n; loop: r0 += r1; r1 -= 1; if r1 != 0 goto loop; exit (3 insns per round)
+    const n = 3 * JIT_SLICE + 17;
+    const prog = [
+      I.mov64k(0, 0),
+      I.mov64k(1, n),
+      I.alu64(0x00, 0, 1),
+      I.alu64k(0x10, 1, 1),
+      I.jmpk(0x50, 1, 0, -3),
+      I.exit(),
+    ];
+    const res = run(engine, prog);
+    expect(res).toMatchObject({ kind: 'exit', r0: BigInt((n * (n + 1)) / 2), insns: 2 + 3 * n + 1 });
+    // a budget ending in the middle of a later slice stops at the same instruction on both engines
+    const budget = 2 * JIT_SLICE + 5;
+    const cut = run(engine, prog, { budget });
+    expect(cut).toMatchObject({ kind: 'budget', insns: budget, pc: 2 + ((budget - 2) % 3) });
+  });
+
+  it('reports every register of a helper fault as they were at the call', () => {
+    const boom: HelperFn = (r) => {
+      r[0] = 123;
+      r[1] = 0;
+      throw new Error('boom');
+    };
+    const res = run(engine, [I.mov64k(0, 7), I.mov64k(6, 6), I.mov64k(9, -9), I.call(1), I.exit()], {
+      helpers: new Map([[1, boom]]),
+    });
+    expect(res).toMatchObject({ kind: 'fault', pc: 3 });
+    if (res.kind !== 'fault') return;
+    const regs = (res as { regs: bigint[] }).regs;
+    expect(regs[0]).toBe(123n); // what the helper left in R0, on both engines
+    expect(regs[6]).toBe(6n);
+    expect(regs[9]).toBe((1n << 64n) - 9n);
+    expect(regs[10]).toBe(STACK0);
   });
 
   it('stops an endless loop at the instruction budget, at the exact instruction', () => {

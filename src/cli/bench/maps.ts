@@ -16,7 +16,7 @@ import { MapPointers, mapHelpers } from '../../maps/helpers.js';
 import type { BpfMap } from '../../maps/ops.js';
 import { mapAlloc } from '../../maps/registry.js';
 import { BPF_F, BPF_MAP_TYPE } from '../../maps/uapi.js';
-import { AddressSpace, type EngineName, loadProgram, runProgram } from '../../vm/index.js';
+import { AddressSpace, type EngineName, loadProgram, type Program, runProgram } from '../../vm/index.js';
 import { intOption, parseArgs } from '../args.js';
 import { CliError, type Command } from '../command.js';
 import { progress } from '../progress.js';
@@ -73,6 +73,15 @@ function result(ops: number, ms: number): PathResult {
   return { ops, seconds: Number((ms / 1000).toFixed(4)), ops_per_sec: Math.round(ops / (ms / 1000)) };
 }
 
+/** The run with the median time of `runs` runs of `path` (machines vary from run to run). */
+function median<T extends PathResult>(runs: number, path: () => T): T & { runs_ops_per_sec: number[] } {
+  const all: T[] = [];
+  for (let i = 0; i < runs; i++) all.push(path());
+  const sorted = [...all].sort((a, b) => a.seconds - b.seconds);
+  const mid = sorted[(runs - 1) >> 1]!;
+  return { ...mid, runs_ops_per_sec: all.map((r) => r.ops_per_sec) };
+}
+
 /** The syscall path: update then lookup every key through bpf(2) of an emulated root task. */
 function syscallPath(t: TypeSpec, n: number): PathResult & { memlock_per_entry: number } {
   const host = EmulatedHost.create({ possibleCpus: 2 });
@@ -98,22 +107,20 @@ function syscallPath(t: TypeSpec, n: number): PathResult & { memlock_per_entry: 
   edv.setBigUint64(16, BigInt(valAddr), true);
   host.write(updAttr, e);
   host.write(lkpAttr, e);
-  const kv = new Uint8Array(16);
-  const kdv = new DataView(kv.buffer);
-  const key = kv.subarray(0, t.keySize);
-  const val = kv.subarray(8, 16);
+  // The process writes keys and values into its own memory (a C program's stack variables).
+  const kb = host.view(keyAddr, 16);
+  const kdv = new DataView(kb.buffer, kb.byteOffset, 16);
+  const vb = host.view(valAddr, 16);
+  const vdv = new DataView(vb.buffer, vb.byteOffset, 16);
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
     t.key(kdv, 0, i);
-    kdv.setUint32(8, i, true);
-    host.write(keyAddr, key);
-    host.write(valAddr, val);
+    vdv.setUint32(0, i, true);
     const r = host.bpf(CMD_UPDATE, updAttr, 32);
     if (r !== 0) throw new CliError(`update of key ${i} failed: ${r}`);
   }
   for (let i = 0; i < n; i++) {
     t.key(kdv, 0, i);
-    host.write(keyAddr, key);
     const r = host.bpf(CMD_LOOKUP, lkpAttr, 32);
     if (r !== 0) throw new CliError(`lookup of key ${i} failed: ${r}`);
   }
@@ -122,23 +129,26 @@ function syscallPath(t: TypeSpec, n: number): PathResult & { memlock_per_entry: 
   if (got !== n - 1) throw new CliError(`lookup returned ${got}, expected ${n - 1}`);
   const info = host.fdinfo(fd);
   const memlock = typeof info === 'number' ? Number.NaN : Number(info.memlock);
+  host.close(fd); // the map goes away with its last reference, as the next run's must not share memory
   return { ...result(2 * n, ms), memlock_per_entry: Number((memlock / n).toFixed(1)) };
 }
 
-/** The helper-path program: for r6 = n..1 { key = r6-1; update(key, r6-1); if !lookup(key) r8++ } return r8. */
-function helperProgram(t: TypeSpec, mapPtr: bigint, n: number) {
-  const lo = Number(BigInt.asIntN(32, mapPtr & 0xffffffffn));
-  const hi = Number(BigInt.asIntN(32, mapPtr >> 32n));
+/**
+ * The helper-path program, called with R1 = the map, R2 = n:
+ * for r6 = n..1 { key = r6-1; update(key, r6-1); if !lookup(key) r8++ } return r8.
+ * One program for every run (only its arguments change), so runs after the warm-up measure the
+ * JIT's steady state, as a loaded program run again and again is.
+ */
+function helperProgram(t: TypeSpec): Program {
   const keyOff = -8;
   const storeKey =
     t.name === 'lpm_trie'
       ? [insn(0x62, 10, 0, -8, 32), insn(0xdc, 1, 0, 0, 32), insn(0x63, 10, 1, -4, 0)] // prefixlen 32, be32(data)
       : [insn(0x63, 10, 1, -8, 0)];
   return loadProgram([
-    insn(0xb7, 6, 0, 0, n), // r6 = n
+    insn(0xbf, 6, 2, 0, 0), // r6 = n
     insn(0xb7, 8, 0, 0, 0), // r8 = 0 (misses)
-    insn(0x18, 7, 0, 0, lo), // r7 = map
-    insn(0, 0, 0, 0, hi),
+    insn(0xbf, 7, 1, 0, 0), // r7 = map
     // loop:
     insn(0xbf, 1, 6, 0, 0), // r1 = r6
     insn(0x07, 1, 0, 0, -1), // r1 -= 1
@@ -164,19 +174,41 @@ function helperProgram(t: TypeSpec, mapPtr: bigint, n: number) {
   ]);
 }
 
+/** One map type's helper-path setup, shared by its runs: the program and the map helpers. */
+interface HelperRig {
+  prog: Program;
+  pointers: MapPointers;
+  helpers: ReturnType<typeof mapHelpers>;
+}
+
+function helperRig(t: TypeSpec): HelperRig {
+  const pointers = new MapPointers();
+  return { prog: helperProgram(t), pointers, helpers: mapHelpers({ pointers }) };
+}
+
 /** The helper path: one program run doing n updates and n lookups through the map helpers. */
-function helperPath(t: TypeSpec, n: number, engine: EngineName): PathResult & { bytes_per_entry: number } {
+function helperPath(
+  t: TypeSpec,
+  n: number,
+  engine: EngineName,
+  rig: HelperRig,
+): PathResult & { bytes_per_entry: number } {
   const map = mapAlloc(
     { mapType: t.mapType, keySize: t.keySize, valueSize: VALUE_SIZE, maxEntries: n, mapFlags: t.flags },
     { possibleCpus: 2, prandomU32: () => 0x9e3779b9 },
   ) as BpfMap;
-  const pointers = new MapPointers();
-  const helpers = mapHelpers({ pointers });
-  const prog = helperProgram(t, pointers.pointerOf(map), n);
+  const ptr = rig.pointers.pointerOf(map);
   const space = new AddressSpace();
   const t0 = performance.now();
-  const res = runProgram(prog, { engine, space, helpers, budget: 64 * n + 100 });
+  const res = runProgram(rig.prog, {
+    engine,
+    space,
+    helpers: rig.helpers,
+    args: [ptr, BigInt(n)],
+    budget: 64 * n + 100,
+  });
   const ms = performance.now() - t0;
+  rig.pointers.forget(map);
   if (res.kind !== 'exit') throw new CliError(`helper program ended with ${res.kind}`);
   if (res.r0 !== 0n) throw new CliError(`helper program missed ${res.r0} lookups`);
   if (map.count?.() !== n) throw new CliError(`map holds ${map.count?.()} entries, expected ${n}`);
@@ -201,25 +233,36 @@ export const mapsBench: Command = {
   name: 'maps',
   summary:
     'update+lookup ops/s of hash, array and lpm_trie maps (syscall and helper paths) and bytes per entry',
-  help: `Usage: bpfsim bench maps [--entries N] [--types hash,array,lpm_trie] [--engine jit|interp] [--json]
+  help: `Usage: bpfsim bench maps [--entries N] [--types hash,array,lpm_trie] [--engine jit|interp] [--runs R] [--json]
 For each map type (max_entries = N, 4-byte keys, 8-byte values; lpm_trie: /32 prefixes) inserts N
 distinct keys and looks each up again, through three paths: the emulated bpf() syscall, an eBPF
 program calling bpf_map_update_elem/bpf_map_lookup_elem on the JIT, and a JavaScript Map baseline.
-Reports ops/s per path, the kernel's memlock bytes per entry and the emulator's bytes per entry.
+Each path runs R times on a fresh map; the run with the median time is reported (all runs' ops/s
+in runs_ops_per_sec). Reports ops/s per path, the kernel's memlock bytes per entry and the
+emulator's bytes per entry.
 
 Options:
   --entries N   number of keys and max_entries (default 1000000)
   --types LIST  comma-separated subset of hash,array,lpm_trie (default all)
   --engine E    engine of the helper path: jit (default) or interp
+  --runs R      runs per path, the median reported (default 3)
   --json        print one JSON object
 
 Example:
   bpfsim bench maps --entries 1000000 --json`,
   run(args, io, global) {
-    const p = parseArgs(args, { entries: 'string', types: 'string', engine: 'string', json: true });
+    const p = parseArgs(args, {
+      entries: 'string',
+      types: 'string',
+      engine: 'string',
+      runs: 'string',
+      json: true,
+    });
     const n = intOption(p, 'entries', 1_000_000);
     if (n < 1 || n > 16_000_000)
       throw new CliError(`option '--entries': ${n} is out of range 1..16000000`, 2);
+    const runs = intOption(p, 'runs', 3);
+    if (runs < 1 || runs > 99) throw new CliError(`option '--runs': ${runs} is out of range 1..99`, 2);
     const engine = p.values.get('engine') ?? 'jit';
     if (engine !== 'jit' && engine !== 'interp')
       throw new CliError(`unknown engine '${engine}' (interp or jit)`, 2);
@@ -230,23 +273,43 @@ Example:
       return t;
     });
     // on a terminal, a progress line per measured path (never in pipes or CI logs)
-    const bar = progress(io, 'bench maps', 1 + 2 * specs.length);
+    const bar = progress(io, 'bench maps', runs * (1 + 2 * specs.length));
     // warm-up: V8 tiering of the map code, the syscall path and the JIT
+    const rigs = new Map(specs.map((t) => [t.name, helperRig(t)]));
     for (const t of specs) {
       syscallPath(t, Math.min(n, 20_000));
-      helperPath(t, Math.min(n, 20_000), engine);
+      helperPath(t, Math.min(n, 20_000), engine, rigs.get(t.name)!);
     }
-    const baseline = jsMapPath(n);
-    bar.tick('js Map');
-    const out: Record<string, unknown> = { entries: n, engine, js_map: baseline };
+    const ticked =
+      <T>(label: string, f: () => T) =>
+      () => {
+        const r = f();
+        bar.tick(label);
+        return r;
+      };
+    const baseline = median(
+      runs,
+      ticked('js Map', () => jsMapPath(n)),
+    );
+    const out: Record<string, unknown> = { entries: n, engine, runs, js_map: baseline };
     for (const t of specs) {
-      const sys = syscallPath(t, n);
-      bar.tick(`${t.name} syscall`);
-      const helper = helperPath(t, n, engine);
-      bar.tick(`${t.name} helper`);
+      const sys = median(
+        runs,
+        ticked(`${t.name} syscall`, () => syscallPath(t, n)),
+      );
+      const helper = median(
+        runs,
+        ticked(`${t.name} helper`, () => helperPath(t, n, engine, rigs.get(t.name)!)),
+      );
+      const pick = (r: PathResult & { runs_ops_per_sec: number[] }) => ({
+        ops: r.ops,
+        seconds: r.seconds,
+        ops_per_sec: r.ops_per_sec,
+        runs_ops_per_sec: r.runs_ops_per_sec,
+      });
       out[t.name] = {
-        syscall: { ops: sys.ops, seconds: sys.seconds, ops_per_sec: sys.ops_per_sec },
-        helper: { ops: helper.ops, seconds: helper.seconds, ops_per_sec: helper.ops_per_sec },
+        syscall: pick(sys),
+        helper: pick(helper),
         kernel_memlock_bytes_per_entry: sys.memlock_per_entry,
         emulator_bytes_per_entry: helper.bytes_per_entry,
       };
@@ -257,7 +320,7 @@ Example:
       return 0;
     }
     const fmt = (x: number) => `${(x / 1e6).toFixed(2)} M ops/s`;
-    io.out(`entries ${n}; js Map baseline ${fmt(baseline.ops_per_sec)}\n`);
+    io.out(`entries ${n}, median of ${runs} runs; js Map baseline ${fmt(baseline.ops_per_sec)}\n`);
     for (const t of specs) {
       const r = out[t.name] as {
         syscall: PathResult;

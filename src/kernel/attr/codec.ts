@@ -150,7 +150,7 @@ export function readAttrFromUser(mem: UserMemory, addr: number, size: number): B
   // The element commands pass 32 bytes: copy them into a reused attr of that size (nothing keeps
   // an attr after its syscall returns; the depth guard covers a bpf() made while one runs).
   if (n === 32 && smallDepth === 0) {
-    if (mem.readInto(addr, 32, smallBuf, 0)) return -ERRNO.EFAULT;
+    if (mem.readIntoView(addr, 32, smallView, 0)) return -ERRNO.EFAULT;
     return smallAttr.reset(smallBuf);
   }
   const bytes = mem.copyFromUser(addr, n);
@@ -159,6 +159,7 @@ export function readAttrFromUser(mem: UserMemory, addr: number, size: number): B
 }
 
 const smallBuf = new Uint8Array(32);
+const smallView = new DataView(smallBuf.buffer);
 const smallAttr = BpfAttr.adopt(new Uint8Array(32));
 let smallDepth = 0;
 

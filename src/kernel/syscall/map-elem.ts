@@ -41,14 +41,29 @@ export function copyKey(task: Task, uptr: number, keySize: number): Uint8Array |
   return undefined;
 }
 
-/** Reusable exact-size buffers for the kernel's temporary key/value copies (kvmalloc'ed per call there). */
-const scratch = new Map<number, Uint8Array>();
-const scratch2 = new Map<number, Uint8Array>();
-function scratchOf(pool: Map<number, Uint8Array>, n: number): Uint8Array {
-  let b = pool.get(n);
+/** A reusable buffer and a DataView of it (user copies go word by word through the view). */
+interface Scratch {
+  readonly bytes: Uint8Array;
+  readonly dv: DataView;
+}
+
+/**
+ * Reusable exact-size buffers for the kernel's temporary key/value copies (kvmalloc'ed per call
+ * there), by size up to {@link SCRATCH_MAX}; larger copies are allocated per call.
+ */
+const SCRATCH_MAX = 512;
+const scratch: (Scratch | undefined)[] = [];
+const scratch2: (Scratch | undefined)[] = [];
+function newScratch(n: number): Scratch {
+  const bytes = new Uint8Array(n);
+  return { bytes, dv: new DataView(bytes.buffer) };
+}
+function scratchOf(pool: (Scratch | undefined)[], n: number): Scratch {
+  if (n > SCRATCH_MAX) return newScratch(n);
+  let b = pool[n];
   if (b === undefined) {
-    b = new Uint8Array(n);
-    if (pool.size < 64) pool.set(n, b);
+    b = newScratch(n);
+    pool[n] = b;
   }
   return b;
 }
@@ -61,7 +76,7 @@ function copyKeyScratch(task: Task, uptr: number, impl: MapInstance): Uint8Array
   const n = impl.keySize;
   if (!n || !copiesInput(impl)) return copyKey(task, uptr, n);
   const b = scratchOf(scratch, n);
-  return task.mem.readInto(uptr, n, b, 0) ? -ERRNO.EFAULT : b;
+  return task.mem.readIntoView(uptr, n, b.dv, 0) ? -ERRNO.EFAULT : b.bytes;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -98,7 +113,7 @@ function getMap(task: Task, attr: BpfAttr): { map: KMap; perms: number } | numbe
 }
 
 /** Scratch value buffer of the lookup path (the kernel's kvmalloc'ed `value`), grown on demand. */
-let valueScratch = new Uint8Array(64);
+let valueScratch = newScratch(64);
 
 /** The map file behind `fd` (`__bpf_map_get`), or -EBADF / -EINVAL. */
 function mapFile(task: Task, fd: number): KFile | number {
@@ -133,11 +148,15 @@ export function mapLookupElem(task: Task, attr: BpfAttr): number {
     const r = mapCopyValue(impl, key, v);
     return typeof r === 'number' ? r : 0;
   }
-  let v: Uint8Array | number;
   if (impl.lookup && !isPushMap(impl.mapType)) {
-    if (valueScratch.length < n) valueScratch = new Uint8Array(n);
-    v = impl.lookup(key ?? EMPTY, valueScratch);
-  } else v = mapCopyValue(impl, key);
+    if (valueScratch.bytes.length < n) valueScratch = newScratch(n);
+    const v = impl.lookup(key ?? EMPTY, valueScratch.bytes);
+    if (typeof v === 'number') return v;
+    if (v === valueScratch.bytes)
+      return task.mem.writeFromView(uvalue, valueScratch.dv, 0, n) ? -ERRNO.EFAULT : 0;
+    return task.mem.writeFrom(uvalue, v, 0, n) ? -ERRNO.EFAULT : 0;
+  }
+  const v = mapCopyValue(impl, key);
   if (typeof v === 'number') return v;
   return task.mem.writeFrom(uvalue, v, 0, n) ? -ERRNO.EFAULT : 0;
 }
@@ -158,8 +177,9 @@ export function mapUpdateElem(task: Task, attr: BpfAttr): number {
     if (typeof key === 'number') return key;
     let value: Uint8Array | number;
     if (copiesInput(impl)) {
-      value = scratchOf(scratch2, impl.sysValueSize);
-      if (task.mem.readInto(attr.ptr(A.value), impl.sysValueSize, value, 0)) return -ERRNO.EFAULT;
+      const b = scratchOf(scratch2, impl.sysValueSize);
+      if (task.mem.readIntoView(attr.ptr(A.value), impl.sysValueSize, b.dv, 0)) return -ERRNO.EFAULT;
+      value = b.bytes;
     } else value = task.mem.copyFromUser(attr.ptr(A.value), impl.sysValueSize);
     if (typeof value === 'number') return -ERRNO.EFAULT;
     // Flags wider than 32 bits cannot be valid for any map type; the ops see the low word as
