@@ -18,6 +18,11 @@ const CHUNK_BYTES = 1 << 22;
 export class ValueArena {
   /** Created chunks; index = chunk number. Never replaced once created. */
   readonly chunks: Uint8Array[] = [];
+  /**
+   * The chunks as 32-bit words (same memory; chunks start 8-byte aligned), for word copies of
+   * values whose size and offset are multiples of 4: V8 copies words several times faster than bytes.
+   */
+  readonly words: Int32Array[] = [];
   /** log2 of elements per chunk. */
   readonly shift: number;
   private readonly mask: number;
@@ -76,6 +81,7 @@ export class ValueArena {
     const n = Math.min(2 ** this.shift, this.elems - first);
     const chunk = new Uint8Array(Math.max(n, 1) * this.stride);
     this.chunks[c] = chunk;
+    this.words[c] = new Int32Array(chunk.buffer, 0, chunk.length >>> 2);
     return chunk;
   }
 }

@@ -65,6 +65,8 @@ const LLIST_NODE_SZ = 8;
 const SIZEOF_PTR = 8;
 
 const NONE = -1;
+/** Int32Array words are stored little-endian (every JavaScript engine on x86 and arm64). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 function isPercpuType(t: number): boolean {
   return t === BPF_MAP_TYPE.PERCPU_HASH || t === BPF_MAP_TYPE.LRU_PERCPU_HASH;
@@ -508,8 +510,24 @@ export class HashTab implements BpfMap {
     const b2 = (hash & this.mask) << 1;
     const tag = 1 << (hash >>> 27);
     const bk = this.bk;
+    // The bucket is loaded first and used last: the work in between does not depend on it, so the
+    // CPU overlaps that work with the bucket's cache miss (the dominant cost of a big table).
+    const tags = bk[b2 + 1]!;
+    const head = bk[b2]!;
+    const a = this.arena;
+    const n = this.valueSize;
+    // The slot a new element would take (the one alloc_htab_elem pops), filled in advance: it is
+    // free, so writing it is harmless when the key turns out to exist.
+    let spec = NONE;
+    if (this.freeTop > 0) spec = this.freeList[this.freeTop - 1]!;
+    else if (this.highWater < this.capacity) spec = this.highWater;
     let e = this.elems;
-    let old = (bk[b2 + 1]! & tag) === 0 ? NONE : bk[b2]!;
+    if (spec !== NONE && n <= 64) {
+      e[spec * 3 + 1] = hash;
+      e[spec * 3 + 2] = k;
+      this.copyValueIn(spec, val, valOff);
+    }
+    let old = (tags & tag) === 0 ? NONE : head;
     while (old !== NONE) {
       const b = old * 3;
       if (e[b + 1] === hash && e[b + 2] === k) break;
@@ -517,6 +535,17 @@ export class HashTab implements BpfMap {
     }
     if (old !== NONE ? flags === BPF_UPDATE.NOEXIST : flags === BPF_UPDATE.EXIST)
       return old !== NONE ? -ERRNO.EEXIST : -ERRNO.ENOENT;
+    if (old === NONE && spec !== NONE && n <= 64) {
+      // the common case: a new key, its element already written; link it at the bucket's head
+      if (this.nElems >= this.maxEntries) return -ERRNO.E2BIG;
+      if (this.freeTop > 0) this.freeTop--;
+      else this.highWater++;
+      e[spec * 3] = head;
+      bk[b2] = spec;
+      bk[b2 + 1] = tags | tag;
+      this.nElems++;
+      return 0;
+    }
     // alloc_htab_elem
     let slot: number;
     if (old === NONE) {
@@ -537,12 +566,8 @@ export class HashTab implements BpfMap {
     e[s + 2] = k;
     bk[b2] = slot;
     bk[b2 + 1] = bk[b2 + 1]! | tag;
-    const a = this.arena;
-    const bytes = a.chunkOf(slot);
-    const base = a.offsetOf(slot);
-    const n = this.valueSize;
-    if (n <= 64) for (let i = 0; i < n; i++) bytes[base + i] = val[valOff + i]!;
-    else bytes.set(val.subarray(valOff, valOff + n), base);
+    if (n <= 64) this.copyValueIn(slot, val, valOff);
+    else a.chunkOf(slot).set(val.subarray(valOff, valOff + n), a.offsetOf(slot));
     if (old === NONE) {
       this.nElems++;
       return 0;
@@ -550,6 +575,24 @@ export class HashTab implements BpfMap {
     this.unlink(old, hash);
     if (!this.prealloc) this.pushFree(old);
     return 0;
+  }
+
+  /** Copies a value of up to 64 bytes into `slot` (copy_map_value), by words where it can. */
+  private copyValueIn(slot: number, val: Uint8Array, valOff: number): void {
+    const a = this.arena;
+    const bytes = a.chunkOf(slot);
+    const base = a.offsetOf(slot);
+    const n = this.valueSize;
+    if (LITTLE_ENDIAN && (n & 3) === 0) {
+      // whole words (base is a multiple of the stride, itself of 8): 4 byte loads, one word store
+      const w = a.words[slot >>> a.shift]!;
+      for (let i = 0, wi = base >>> 2; i < n; i += 4, wi++) {
+        const j = valOff + i;
+        w[wi] = val[j]! | (val[j + 1]! << 8) | (val[j + 2]! << 16) | (val[j + 3]! << 24);
+      }
+      return;
+    }
+    for (let i = 0; i < n; i++) bytes[base + i] = val[valOff + i]!;
   }
 
   private checkFlags(exists: boolean, flags: number): number {

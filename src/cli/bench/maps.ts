@@ -237,8 +237,8 @@ export const mapsBench: Command = {
 For each map type (max_entries = N, 4-byte keys, 8-byte values; lpm_trie: /32 prefixes) inserts N
 distinct keys and looks each up again, through three paths: the emulated bpf() syscall, an eBPF
 program calling bpf_map_update_elem/bpf_map_lookup_elem on the JIT, and a JavaScript Map baseline.
-Each path runs R times on a fresh map; the run with the median time is reported (all runs' ops/s
-in runs_ops_per_sec). Reports ops/s per path, the kernel's memlock bytes per entry and the
+Each path runs once to warm up, then R times on a fresh map; the run with the median time is
+reported (all runs' ops/s in runs_ops_per_sec). Reports ops/s per path, the kernel's memlock bytes per entry and the
 emulator's bytes per entry.
 
 Options:
@@ -274,11 +274,14 @@ Example:
     });
     // on a terminal, a progress line per measured path (never in pipes or CI logs)
     const bar = progress(io, 'bench maps', runs * (1 + 2 * specs.length));
-    // warm-up: V8 tiering of the map code, the syscall path and the JIT
+    // warm-up, not counted: a small run, then a full one per path (V8 optimizes, deoptimizes as
+    // new paths are taken, and optimizes again over the first million operations or so)
     const rigs = new Map(specs.map((t) => [t.name, helperRig(t)]));
     for (const t of specs) {
-      syscallPath(t, Math.min(n, 20_000));
-      helperPath(t, Math.min(n, 20_000), engine, rigs.get(t.name)!);
+      for (const size of [Math.min(n, 20_000), n]) {
+        syscallPath(t, size);
+        helperPath(t, size, engine, rigs.get(t.name)!);
+      }
     }
     const ticked =
       <T>(label: string, f: () => T) =>
