@@ -34,12 +34,20 @@ export class BpfAttr {
     const a = Object.create(BpfAttr.prototype) as BpfAttr;
     a.buf = bytes;
     a.full = false;
+    a.view = undefined;
     return a;
   }
 
-  /** Points this attr at `bytes` again (the reused attr of {@link readAttrFromUser}). */
-  reset(bytes: Uint8Array): this {
+  /**
+   * A DataView of {@link buf} while it is the reused small attr's buffer (word reads without four
+   * byte loads each); undefined otherwise.
+   */
+  private view: DataView | undefined;
+
+  /** Points this attr at `bytes` again (the reused attr of {@link readAttrFromUser}), read through `view`. */
+  reset(bytes: Uint8Array, view?: DataView): this {
     this.buf = bytes;
+    this.view = view;
     this.full = false;
     return this;
   }
@@ -50,6 +58,7 @@ export class BpfAttr {
       const b = new Uint8Array(BPF_ATTR_SIZE);
       b.set(this.buf);
       this.buf = b;
+      this.view = undefined;
       this.full = true;
     }
     return this.buf;
@@ -58,6 +67,8 @@ export class BpfAttr {
   /** Unsigned 32-bit little-endian word at byte offset `off`. */
   private word(off: number): number {
     const b = this.buf;
+    const v = this.view;
+    if (v !== undefined && off + 4 <= b.length) return v.getUint32(off, true);
     if (off + 4 <= b.length)
       return (b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16) | (b[off + 3]! << 24)) >>> 0;
     return (
@@ -151,7 +162,7 @@ export function readAttrFromUser(mem: UserMemory, addr: number, size: number): B
   // an attr after its syscall returns; the depth guard covers a bpf() made while one runs).
   if (n === 32 && smallDepth === 0) {
     if (mem.readIntoView(addr, 32, smallView, 0)) return -ERRNO.EFAULT;
-    return smallAttr.reset(smallBuf);
+    return smallAttr.reset(smallBuf, smallView);
   }
   const bytes = mem.copyFromUser(addr, n);
   if (typeof bytes === 'number') return bytes;
