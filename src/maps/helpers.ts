@@ -99,8 +99,6 @@ class SpaceBinding {
   readonly chunkHi = new Map<ValueArena, number[]>();
   /** Region hi (signed 32-bit, as R1 holds it) → the map whose value chunk it is (ringbuf submit). */
   readonly mapOfRegion = new Map<number, BpfMap>();
-  private readonly dvCache: (DataView | undefined)[] = [];
-  private readonly byteCache: Uint8Array[] = [];
   /** The arena {@link setChunkPtr} served last and its chunk regions (saves a Map lookup per call). */
   private lastArena: ValueArena | undefined;
   private lastHis: number[] = [];
@@ -112,15 +110,8 @@ class SpaceBinding {
   /** The bytes of the region at `hi`, or undefined. */
   bytesAt(hi: number): Uint8Array | undefined {
     const slot = (hi - REGION_HI_BASE_I32) | 0;
-    const rd = this.space.rd;
-    if (slot < 0 || slot >= rd.length) return undefined;
-    const dv = rd[slot];
-    if (dv === undefined) return undefined;
-    if (this.dvCache[slot] !== dv) {
-      this.dvCache[slot] = dv;
-      this.byteCache[slot] = new Uint8Array(dv.buffer, dv.byteOffset, dv.byteLength);
-    }
-    return this.byteCache[slot];
+    const u8 = this.space.u8;
+    return slot >= 0 && slot < u8.length ? u8[slot] : undefined;
   }
 
   /** Whether the region at `hi` may be written. */

@@ -75,6 +75,8 @@ export class AddressSpace {
   readonly rd: (DataView | undefined)[] = [];
   /** DataViews of writable regions by slot; `undefined` for read-only or unmapped slots. */
   readonly wr: (DataView | undefined)[] = [];
+  /** The bytes of readable regions by slot (helpers read keys and values through these). */
+  readonly u8: (Uint8Array | undefined)[] = [];
   private readonly regions: (Region | undefined)[] = [];
   private nextSlot = MAX_CALL_FRAMES;
 
@@ -112,6 +114,7 @@ export class AddressSpace {
     this.regions[region.slot] = undefined;
     this.rd[region.slot] = undefined;
     this.wr[region.slot] = undefined;
+    this.u8[region.slot] = undefined;
   }
 
   /** The region holding `addr`, if any (for diagnostics and helpers). */
@@ -151,10 +154,12 @@ export class AddressSpace {
     while (this.rd.length <= slot) {
       this.rd.push(undefined);
       this.wr.push(undefined);
+      this.u8.push(undefined);
       this.regions.push(undefined);
     }
     this.regions[slot] = region;
     this.rd[slot] = dv;
+    this.u8[slot] = bytes;
     this.wr[slot] = writable ? dv : undefined;
     return region;
   }
