@@ -1,9 +1,11 @@
 /**
  * @fileoverview `bpfsim bench maps`: element operations per second on hash, array and lpm_trie maps.
  *
- * Three paths per map type, N distinct keys each (default N = 1,000,000 = max_entries):
+ * Three paths per map type, N distinct keys each (default N = 1,000,000 = max_entries), each
+ * warmed up once and then measured R times (the median run reported):
  * - syscall: BPF_MAP_UPDATE_ELEM then BPF_MAP_LOOKUP_ELEM through the emulated kernel's bpf()
- *   (kernel/bpf/syscall.c `map_update_elem`/`map_lookup_elem`: attr and key/value in user memory);
+ *   (kernel/bpf/syscall.c `map_update_elem`/`map_lookup_elem`: attr and key/value in user memory,
+ *   which the process writes through `EmulatedHost.view` as a C program writes its variables);
  * - helper: one eBPF program looping N times over bpf_map_update_elem + bpf_map_lookup_elem
  *   (kernel/bpf/helpers.c) on the JIT (or interpreter), counting lookup misses (must be 0);
  * - js-map: a plain JavaScript Map doing the same set/get, as a baseline.
@@ -238,8 +240,8 @@ For each map type (max_entries = N, 4-byte keys, 8-byte values; lpm_trie: /32 pr
 distinct keys and looks each up again, through three paths: the emulated bpf() syscall, an eBPF
 program calling bpf_map_update_elem/bpf_map_lookup_elem on the JIT, and a JavaScript Map baseline.
 Each path runs once to warm up, then R times on a fresh map; the run with the median time is
-reported (all runs' ops/s in runs_ops_per_sec). Reports ops/s per path, the kernel's memlock bytes per entry and the
-emulator's bytes per entry.
+reported (all runs' ops/s in runs_ops_per_sec). Reports ops/s per path, the kernel's memlock
+bytes per entry and the emulator's bytes per entry.
 
 Options:
   --entries N   number of keys and max_entries (default 1000000)
