@@ -131,13 +131,21 @@ export class HashTab implements BpfMap {
   /** Bytes per slot in the arena (per-CPU: all CPUs' values). */
   private readonly stride: number;
   /**
-   * The buckets, two words each: [2b] the first slot of bucket b's list (`hlist_nulls_head`),
-   * [2b + 1] the bucket's tag set: bit `hash >>> 27` of every element in the list. A lookup whose
-   * tag bit is clear knows the key is absent without reading the list (one memory access fewer
-   * for inserts and misses, the common case at 1e6 entries); the kernel walks the list instead,
-   * which gives the same answers.
+   * The buckets, one word each (`hlist_nulls_head`): the low {@link slotBits} bits hold 1 + the
+   * first slot of the bucket's list (0: empty), the bits above them the bucket's tag set, one bit
+   * per tag value of the hashes in the list (see {@link tagOf}). A lookup whose tag bit is clear
+   * knows the key is absent without reading the list: one memory access fewer for inserts and
+   * misses, the common case in a big table; the kernel walks the list instead, which gives the
+   * same answers. One word per bucket keeps the table small (a 1M-bucket table is 4 MiB), which
+   * matters more than anything else once it no longer fits in the caches.
    */
   private readonly bk: Int32Array;
+  /** Bits of a bucket word holding 1 + the head slot. */
+  private readonly slotBits: number;
+  /** `(1 << slotBits) - 1`. */
+  private readonly slotMask: number;
+  /** Number of tag bits above the slot bits minus one (a power of two minus one). */
+  private readonly tagMask: number;
   /**
    * Element records, `es` int32 words per slot (one cache line for small keys, like struct
    * htab_elem): [0] next slot in the bucket, [1] hash, [2..] the key bytes.
@@ -191,13 +199,20 @@ export class HashTab implements BpfMap {
     this.mask = this.nBuckets - 1;
     this.elemSize = SIZEOF_HTAB_ELEM + roundUp8(attr.keySize) + (this.percpu ? SIZEOF_PTR : this.vsz8);
     this.hashrnd = attr.mapFlags & BPF_F.ZERO_SEED ? 0 : env.prandomU32() >>> 0;
-    this.bk = new Int32Array(2 * this.nBuckets);
-    this.clearBuckets();
+    this.bk = new Int32Array(this.nBuckets);
     // htab_has_extra_elems: not for per-CPU, LRU or fd (hash_of_maps) tables
     const hasExtra = this.prealloc && !this.percpu && !this.lru && !isFdType(attr.mapType);
     // Slots are created on demand (memory grows with use); the kernel's pool sizes bound them.
     this.poolLimit = this.prealloc ? maxEntries + (hasExtra ? this.ncpus : 0) : maxEntries + 1;
     this.capacity = this.lru ? maxEntries : Math.min(this.poolLimit, 64);
+    // slot + 1 must fit (max_entries is at most 2^28: n_buckets * 16 fits in a u32), tags get the rest
+    let slotBits = 1;
+    while (2 ** slotBits <= this.poolLimit) slotBits++;
+    this.slotBits = slotBits;
+    this.slotMask = 2 ** slotBits - 1;
+    let tagBits = 1;
+    while (tagBits * 2 <= 32 - slotBits && tagBits < 8) tagBits *= 2;
+    this.tagMask = tagBits - 1;
     this.nw = Math.ceil(this.keySize / 4);
     this.es = 2 + this.nw;
     this.wordKeys = (this.keySize & 3) === 0;
@@ -239,15 +254,18 @@ export class HashTab implements BpfMap {
     return this.bk.byteLength + this.elems.byteLength + this.freeList.byteLength + this.arena.byteLength();
   }
 
-  /** Every bucket empty. */
-  private clearBuckets(): void {
-    const bk = this.bk;
-    for (let i = 0; i < bk.length; i += 2) bk[i] = NONE;
+  /** The tag bit of `hash` in a bucket word (`hash`'s top bits: the bucket index uses the low ones). */
+  private tagOf(hash: number): number {
+    return 1 << (this.slotBits + ((hash >>> 27) & this.tagMask));
+  }
+
+  /** The first slot of bucket `b`'s list, or NONE. */
+  private headOf(b: number): number {
+    return (this.bk[b]! & this.slotMask) - 1;
   }
 
   free(): void {
     this.bk.fill(0);
-    this.clearBuckets();
     this.nElems = 0;
   }
 
@@ -328,9 +346,9 @@ export class HashTab implements BpfMap {
   /** `lookup_elem_raw` for a 4-byte key `k` (records of 3 words: next, hash, key); `hash` signed. */
   private find1(k: number, hash: number): number {
     const e = this.elems;
-    const b2 = (hash & this.mask) << 1;
-    if ((this.bk[b2 + 1]! & (1 << (hash >>> 27))) === 0) return NONE;
-    for (let l = this.bk[b2]!; l !== NONE; l = e[l * 3]!) {
+    const w = this.bk[hash & this.mask]!;
+    if ((w & this.tagOf(hash)) === 0) return NONE;
+    for (let l = (w & this.slotMask) - 1; l !== NONE; l = e[l * 3]!) {
       const b = l * 3;
       if (e[b + 1] === hash && e[b + 2] === k) return l;
     }
@@ -342,12 +360,13 @@ export class HashTab implements BpfMap {
     const e = this.elems;
     const es = this.es;
     const h = hash;
-    const b2 = (hash & this.mask) << 1;
-    if ((this.bk[b2 + 1]! & (1 << (hash >>> 27))) === 0) return NONE;
+    const w = this.bk[hash & this.mask]!;
+    if ((w & this.tagOf(hash)) === 0) return NONE;
+    const head = (w & this.slotMask) - 1;
     if (this.wordKeys) {
       const kw = this.kw;
       const nw = this.nw;
-      for (let l = this.bk[b2]!; l !== NONE; l = e[l * es]!) {
+      for (let l = head; l !== NONE; l = e[l * es]!) {
         const b = l * es;
         if (e[b + 1] !== h) continue;
         let i = 0;
@@ -357,7 +376,7 @@ export class HashTab implements BpfMap {
       return NONE;
     }
     const ks = this.keySize;
-    for (let l = this.bk[b2]!; l !== NONE; l = e[l * es]!) {
+    for (let l = head; l !== NONE; l = e[l * es]!) {
       if (e[l * es + 1] === h && bytesEqual(this.ebytes, (l * es + 2) * 4, key, off, ks)) return l;
     }
     return NONE;
@@ -365,15 +384,14 @@ export class HashTab implements BpfMap {
 
   /** Unlinks `slot` from its bucket (hlist_nulls_del_rcu) and recomputes the bucket's tag set. */
   private unlink(slot: number, hash: number): void {
-    const b2 = (hash & this.mask) << 1;
-    const bk = this.bk;
+    const b = hash & this.mask;
     const e = this.elems;
     const es = this.es;
-    let l = bk[b2]!;
-    if (l === slot) {
-      bk[b2] = e[slot * es]!;
+    let head = this.headOf(b);
+    if (head === slot) {
+      head = e[slot * es]!;
     } else {
-      while (l !== NONE) {
+      for (let l = head; l !== NONE; ) {
         const n = e[l * es]!;
         if (n === slot) {
           e[l * es] = e[slot * es]!;
@@ -382,17 +400,17 @@ export class HashTab implements BpfMap {
         l = n;
       }
     }
-    let tags = 0;
-    for (l = bk[b2]!; l !== NONE; l = e[l * es]!) tags |= 1 << (e[l * es + 1]! >>> 27);
-    bk[b2 + 1] = tags;
+    let w = head + 1;
+    for (let l = head; l !== NONE; l = e[l * es]!) w |= this.tagOf(e[l * es + 1]!);
+    this.bk[b] = w;
   }
 
   /** Links `slot` at the head of its bucket (hlist_nulls_add_head_rcu). */
   private linkHead(slot: number, hash: number): void {
-    const b2 = (hash & this.mask) << 1;
-    this.elems[slot * this.es] = this.bk[b2]!;
-    this.bk[b2] = slot;
-    this.bk[b2 + 1] = this.bk[b2 + 1]! | (1 << (hash >>> 27));
+    const b = hash & this.mask;
+    const w = this.bk[b]!;
+    this.elems[slot * this.es] = (w & this.slotMask) - 1;
+    this.bk[b] = (w & ~this.slotMask) | (slot + 1) | this.tagOf(hash);
   }
 
   /** Stores the key (as loaded by {@link hashKey}) and hash into `slot`. */
@@ -447,10 +465,10 @@ export class HashTab implements BpfMap {
   private lookup1(key: Uint8Array, o: number): number {
     const k = key[o]! | (key[o + 1]! << 8) | (key[o + 2]! << 16) | (key[o + 3]! << 24);
     const hash = jhash1WordI32(k, this.hashrnd);
-    const b2 = (hash & this.mask) << 1;
-    if ((this.bk[b2 + 1]! & (1 << (hash >>> 27))) === 0) return -1;
+    const w = this.bk[hash & this.mask]!;
+    if ((w & this.tagOf(hash)) === 0) return -1;
     const e = this.elems;
-    let l = this.bk[b2]!;
+    let l = (w & this.slotMask) - 1;
     while (l !== NONE) {
       const b = l * 3;
       if (e[b + 1] === hash && e[b + 2] === k) break;
@@ -507,13 +525,12 @@ export class HashTab implements BpfMap {
     if (flags > BPF_UPDATE.EXIST || flags < 0) return -ERRNO.EINVAL;
     const k = key[o]! | (key[o + 1]! << 8) | (key[o + 2]! << 16) | (key[o + 3]! << 24);
     const hash = jhash1WordI32(k, this.hashrnd);
-    const b2 = (hash & this.mask) << 1;
-    const tag = 1 << (hash >>> 27);
+    const bi = hash & this.mask;
+    const tag = this.tagOf(hash);
     const bk = this.bk;
     // The bucket is loaded first and used last: the work in between does not depend on it, so the
     // CPU overlaps that work with the bucket's cache miss (the dominant cost of a big table).
-    const tags = bk[b2 + 1]!;
-    const head = bk[b2]!;
+    const w = bk[bi]!;
     const a = this.arena;
     const n = this.valueSize;
     // The slot a new element would take (the one alloc_htab_elem pops), filled in advance: it is
@@ -527,7 +544,8 @@ export class HashTab implements BpfMap {
       e[spec * 3 + 2] = k;
       this.copyValueIn(spec, val, valOff);
     }
-    let old = (tags & tag) === 0 ? NONE : head;
+    const head = (w & this.slotMask) - 1;
+    let old = (w & tag) === 0 ? NONE : head;
     while (old !== NONE) {
       const b = old * 3;
       if (e[b + 1] === hash && e[b + 2] === k) break;
@@ -541,8 +559,7 @@ export class HashTab implements BpfMap {
       if (this.freeTop > 0) this.freeTop--;
       else this.highWater++;
       e[spec * 3] = head;
-      bk[b2] = spec;
-      bk[b2 + 1] = tags | tag;
+      bk[bi] = (w & ~this.slotMask) | (spec + 1) | tag;
       this.nElems++;
       return 0;
     }
@@ -561,11 +578,10 @@ export class HashTab implements BpfMap {
     }
     e = this.elems;
     const s = slot * 3;
-    e[s] = bk[b2]!;
+    e[s] = head;
     e[s + 1] = hash;
     e[s + 2] = k;
-    bk[b2] = slot;
-    bk[b2 + 1] = bk[b2 + 1]! | tag;
+    bk[bi] = (w & ~this.slotMask) | (slot + 1) | tag;
     if (n <= 64) this.copyValueIn(slot, val, valOff);
     else a.chunkOf(slot).set(val.subarray(valOff, valOff + n), a.offsetOf(slot));
     if (old === NONE) {
@@ -750,7 +766,7 @@ export class HashTab implements BpfMap {
   /** Models `htab_lru_map_delete_node`: the LRU evicts `slot` if it is still linked. */
   private lruDeleteNode(slot: number): boolean {
     const hash = this.elems[slot * this.es + 1]! >>> 0;
-    for (let l = this.bk[(hash & this.mask) << 1]!; l !== NONE; l = this.elems[l * this.es]!) {
+    for (let l = this.headOf(hash & this.mask); l !== NONE; l = this.elems[l * this.es]!) {
       if (l === slot) {
         this.unlink(slot, hash);
         this.nElems--;
@@ -806,7 +822,7 @@ export class HashTab implements BpfMap {
       }
     }
     for (; i < this.nBuckets; i++) {
-      const h = this.bk[i << 1]!;
+      const h = this.headOf(i);
       if (h !== NONE) return this.keyOf(h);
     }
     return -ERRNO.ENOENT;
@@ -832,13 +848,13 @@ export class HashTab implements BpfMap {
     let ret = 0;
     for (;;) {
       let cnt = 0;
-      for (let l = this.bk[batch << 1]!; l !== NONE; l = this.elems[l * this.es]!) cnt++;
+      for (let l = this.headOf(batch); l !== NONE; l = this.elems[l * this.es]!) cnt++;
       if (cnt > maxCount - keys.length) {
         if (keys.length === 0) ret = -ERRNO.ENOSPC;
         break;
       }
       const freed: number[] = [];
-      for (let l = this.bk[batch << 1]!; l !== NONE; ) {
+      for (let l = this.headOf(batch); l !== NONE; ) {
         const next = this.elems[l * this.es]!;
         keys.push(this.keyOf(l));
         const base = this.arena.offsetOf(l);
@@ -864,7 +880,7 @@ export class HashTab implements BpfMap {
   forEach(cpu: number, cb: (key: Uint8Array, valueOff: number) => number): number {
     let n = 0;
     for (let b = 0; b < this.nBuckets; b++) {
-      for (let l = this.bk[b << 1]!; l !== NONE; ) {
+      for (let l = this.headOf(b); l !== NONE; ) {
         const next = this.elems[l * this.es]!;
         n++;
         const off = this.arena.loc(l, this.percpu ? cpu * this.vsz8 : 0);

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { HashTab } from '../../src/maps/hashtab.js';
-import { jhash, jhash2, jhash2Words } from '../../src/maps/jhash.js';
+import { jhash, jhash1WordI32, jhash2, jhash2Words } from '../../src/maps/jhash.js';
 import type { LpmTrie } from '../../src/maps/lpm-trie.js';
 import type { MapEnv } from '../../src/maps/ops.js';
 import type { QueueStack } from '../../src/maps/queue-stack.js';
@@ -119,6 +119,44 @@ describe('hash map vs a reference model', () => {
       );
     });
   }
+});
+
+describe('hash buckets of a big table', () => {
+  it('keep bucket lists in head-insertion order with few tag bits (max_entries 2^24)', () => {
+    // 2^24 buckets: a bucket word holds 1 + a 25-bit slot, which leaves 4 tag bits
+    const max = 2 ** 24;
+    const h = mapAlloc(
+      { mapType: BPF_MAP_TYPE.HASH, keySize: 4, valueSize: 4, maxEntries: max, mapFlags: BPF_F.ZERO_SEED },
+      env,
+    ) as HashTab;
+    const key = (k: number) => new Uint8Array(new Uint32Array([k]).buffer);
+    const bucket = (k: number) => (jhash1WordI32(k, 0) >>> 0) & (max - 1);
+    // three keys of one bucket (with ZERO_SEED the kernel's jhash decides), found by search
+    const byBucket = new Map<number, number[]>();
+    let same: number[] = [];
+    for (let k = 0; same.length < 3; k++) {
+      const list = byBucket.get(bucket(k)) ?? [];
+      list.push(k);
+      byBucket.set(bucket(k), list);
+      if (list.length === 3) same = list;
+    }
+    const other = same[0]! + 1;
+    for (const k of [...same, other]) expect(h.update(key(k), key(k * 10), 0)).toBe(0);
+    for (const k of [...same, other]) expect(h.lookup(key(k))).toEqual(key(k * 10));
+    // get_next_key walks the bucket from its head: the last inserted key first
+    const next = (k: number) => new Uint32Array((h.getNextKey(key(k)) as Uint8Array).slice().buffer)[0];
+    expect(next(same[2]!)).toBe(same[1]);
+    expect(next(same[1]!)).toBe(same[0]);
+    // deleting the middle element keeps the others reachable; lookups of absent keys miss
+    expect(h.delete(key(same[1]!))).toBe(0);
+    expect(h.lookup(key(same[1]!))).toBe(-2);
+    expect(next(same[2]!)).toBe(same[0]);
+    for (const k of [same[0]!, same[2]!, other]) expect(h.lookup(key(k))).toEqual(key(k * 10));
+    expect(h.delete(key(same[2]!))).toBe(0);
+    expect(h.delete(key(same[0]!))).toBe(0);
+    expect(h.lookup(key(same[0]!))).toBe(-2);
+    expect(h.count()).toBe(1);
+  });
 });
 
 describe('LPM trie vs brute force', () => {
