@@ -60,6 +60,8 @@ export interface MapPointerResolver {
 export class MapPointers implements MapPointerResolver {
   private readonly maps: BpfMap[] = [];
   private readonly index = new Map<BpfMap, number>();
+  /** Counts {@link forget} calls: a pointer resolved earlier stays valid while it is unchanged. */
+  epoch = 0;
 
   /** The pointer value a program holds for `map` (stable for the map's life). */
   pointerOf(map: BpfMap): bigint {
@@ -87,6 +89,7 @@ export class MapPointers implements MapPointerResolver {
     if (i === undefined) return;
     this.index.delete(map);
     this.maps[i] = undefined as unknown as BpfMap;
+    this.epoch++;
   }
 }
 
@@ -211,8 +214,49 @@ export function mapHelpers(opts: MapHelperOptions): Map<number, HelperFn> {
     r[1] = 0;
   };
 
+  // The last hash-map lookup's and update's resolutions (map pointer → map, key and value pointers
+  // → regions), reused while the same pointers come again and no map was forgotten and no region
+  // mapped or unmapped since (a program using one map from its stack in a loop resolves once).
+  const epochs = pointers instanceof MapPointers ? pointers : undefined;
+  let uLo = 0;
+  let uHi = 0;
+  let uKhi = 0;
+  let uVhi = 0;
+  let uEpoch = -1;
+  let uSpaceEpoch = -1;
+  let uSpace: AddressSpace | undefined;
+  let uMap: HashTab | undefined;
+  let uKey: Uint8Array | undefined;
+  let uVal: Uint8Array | undefined;
+
+  let lLo = 0;
+  let lHi = 0;
+  let lKhi = 0;
+  let lEpoch = -1;
+  let lSpaceEpoch = -1;
+  let lSpace: AddressSpace | undefined;
+  let lMap: HashTab | undefined;
+  let lKey: Uint8Array | undefined;
+  let lBinding: SpaceBinding | undefined;
+
   // void *bpf_map_lookup_elem(map, key)
   h.set(BPF_FUNC.map_lookup_elem, (r, env) => {
+    if (
+      r[2] === lLo &&
+      r[3] === lHi &&
+      r[5] === lKhi &&
+      env.space === lSpace &&
+      lSpace.epoch === lSpaceEpoch &&
+      epochs!.epoch === lEpoch
+    ) {
+      const m = lMap!;
+      const ko = r[4]! >>> 0;
+      if (ko + m.keySize <= lKey!.length) {
+        const off = m.progLookupOffset(lKey!, ko, cpuOf(env));
+        if (off < 0) return nul(r);
+        return lBinding!.setChunkPtr(r, m, m.arena, m.valueChunk, off);
+      }
+    }
     const map = pointers.mapAt(r[2]!, r[3]!);
     const b = env.space === lastSpace ? lastBinding! : bind(env);
     if (map === undefined) return nul(r);
@@ -221,6 +265,17 @@ export function mapHelpers(opts: MapHelperOptions): Map<number, HelperFn> {
     if ((map as Partial<HashTab>).valuePointers === true) {
       // the hash maps' path: a monomorphic call and small integers only (no float location)
       const ht = map as HashTab;
+      if (epochs !== undefined) {
+        lLo = r[2]!;
+        lHi = r[3]!;
+        lKhi = r[5]!;
+        lEpoch = epochs.epoch;
+        lSpace = env.space;
+        lSpaceEpoch = env.space.epoch;
+        lMap = ht;
+        lKey = key;
+        lBinding = b;
+      }
       const off = ht.progLookupOffset(key, r[4]! >>> 0, cpuOf(env));
       if (off < 0) return nul(r);
       return b.setChunkPtr(r, map, ht.arena, ht.valueChunk, off);
@@ -241,6 +296,25 @@ export function mapHelpers(opts: MapHelperOptions): Map<number, HelperFn> {
 
   // long bpf_map_update_elem(map, key, value, flags)
   h.set(BPF_FUNC.map_update_elem, (r, env) => {
+    if (
+      r[2] === uLo &&
+      r[3] === uHi &&
+      r[5] === uKhi &&
+      r[7] === uVhi &&
+      env.space === uSpace &&
+      uSpace.epoch === uSpaceEpoch &&
+      epochs!.epoch === uEpoch
+    ) {
+      const m = uMap!;
+      const ko = r[4]! >>> 0;
+      const vo = r[6]! >>> 0;
+      if (ko + m.keySize <= uKey!.length && vo + m.valueSize <= uVal!.length) {
+        const ret = m.progUpdate(uKey!, ko, uVal!, vo, r[9] === 0 ? r[8]! >>> 0 : 0xffffffff, cpuOf(env));
+        r[0] = ret;
+        r[1] = ret >> 31;
+        return;
+      }
+    }
     const map = pointers.mapAt(r[2]!, r[3]!);
     const b = env.space === lastSpace ? lastBinding! : bind(env);
     if (map === undefined) return set64(r, -ERRNO.EINVAL);
@@ -254,6 +328,18 @@ export function mapHelpers(opts: MapHelperOptions): Map<number, HelperFn> {
       const ret = (map as HashTab).progUpdate(key, r[4]! >>> 0, val, r[6]! >>> 0, flags, cpuOf(env));
       r[0] = ret;
       r[1] = ret >> 31;
+      if (epochs !== undefined) {
+        uLo = r[2]!;
+        uHi = r[3]!;
+        uKhi = r[5]!;
+        uVhi = r[7]!;
+        uEpoch = epochs.epoch;
+        uSpace = env.space;
+        uSpaceEpoch = env.space.epoch;
+        uMap = map as HashTab;
+        uKey = key;
+        uVal = val;
+      }
       return;
     }
     if (map.progUpdate)

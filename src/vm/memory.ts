@@ -77,6 +77,8 @@ export class AddressSpace {
   readonly wr: (DataView | undefined)[] = [];
   /** The bytes of readable regions by slot (helpers read keys and values through these). */
   readonly u8: (Uint8Array | undefined)[] = [];
+  /** Counts map and unmap calls: what a helper resolved stays valid while it is unchanged. */
+  epoch = 0;
   private readonly regions: (Region | undefined)[] = [];
   private nextSlot = MAX_CALL_FRAMES;
 
@@ -115,6 +117,7 @@ export class AddressSpace {
     this.rd[region.slot] = undefined;
     this.wr[region.slot] = undefined;
     this.u8[region.slot] = undefined;
+    this.epoch++;
   }
 
   /** The region holding `addr`, if any (for diagnostics and helpers). */
@@ -160,6 +163,7 @@ export class AddressSpace {
     this.regions[slot] = region;
     this.rd[slot] = dv;
     this.u8[slot] = bytes;
+    this.epoch++;
     this.wr[slot] = writable ? dv : undefined;
     return region;
   }

@@ -237,6 +237,77 @@ describe('hash map helpers (src/maps/helpers.ts) on both engines', () => {
     });
   }
 
+  for (const engine of ENGINES) {
+    it(`${engine}: a map or key region resolved by an earlier call is not reused once it is gone`, () => {
+      const pointers = new MapPointers();
+      const helpers = mapHelpers({ pointers });
+      const space = new AddressSpace();
+      const mk = () =>
+        mapAlloc(
+          { mapType: BPF_MAP_TYPE.HASH, keySize: 4, valueSize: 8, maxEntries: 8, mapFlags: 0 },
+          env,
+        ) as HashTab;
+      const a = mk();
+      const ld = ldImm64(1, pointers.pointerOf(a));
+      const run = (p: Insn[], sp = space) => runProgram(loadProgram(p), { engine, space: sp, helpers });
+      // the same call twice: the second is served by the cached resolution
+      expect(run(updateProg(ld, 1, 5, 0, 0))).toMatchObject({ kind: 'exit', r0: 0n });
+      expect(run(updateProg(ld, 2, 6, 0, 0))).toMatchObject({ kind: 'exit', r0: 0n });
+      expect(a.count()).toBe(2);
+      expect(run(bumpProg(ld, 2))).toMatchObject({ r0: 7n });
+      expect(run(bumpProg(ld, 2))).toMatchObject({ r0: 8n });
+      // a forgotten map pointer no longer reaches the map (update -EINVAL, lookup NULL), even
+      // right after a call that resolved it
+      expect(run(updateProg(ld, 2, 6, 0, 0))).toMatchObject({ kind: 'exit', r0: 0n });
+      pointers.forget(a);
+      expect(run(updateProg(ld, 3, 7, 0, 0))).toMatchObject({ kind: 'exit', r0: BigInt.asUintN(64, -22n) });
+      expect(run(bumpProg(ld, 2))).toMatchObject({ r0: 0xdeadn });
+      expect(a.count()).toBe(2);
+      // another address space: its own stack, not the bytes resolved in the first one
+      const b = mk();
+      const ldb = ldImm64(1, pointers.pointerOf(b));
+      const other = new AddressSpace();
+      expect(run(updateProg(ldb, 4, 40, 0, 0))).toMatchObject({ r0: 0n });
+      expect(run(updateProg(ldb, 5, 50, 0, 0), other)).toMatchObject({ r0: 0n });
+      expect(b.lookup(u32(5))).toEqual(new Uint8Array([50, 0, 0, 0, 0, 0, 0, 0]));
+      expect(run(bumpProg(ldb, 5), other)).toMatchObject({ r0: 51n });
+      expect(run(bumpProg(ldb, 4))).toMatchObject({ r0: 41n });
+      // a key pointer into a region unmapped since the last call faults instead of reading it
+      const keyRegion = space.map(u32(4), { name: 'key' });
+      const viaRegion = (ldm: Insn[]) => [
+        ...ldm,
+        ...ldImm64(2, keyRegion.addr),
+        call(BPF_FUNC.map_lookup_elem),
+        jeqImm(0, 0, 2),
+        ldxW(0, 0, 0),
+        exit(),
+        movImm(0, 0xdead),
+        exit(),
+      ];
+      expect(run(viaRegion(ldb))).toMatchObject({ kind: 'exit', r0: 41n });
+      expect(run(viaRegion(ldb))).toMatchObject({ kind: 'exit', r0: 41n });
+      // the same for updates: key from the region, value from the stack
+      const updateVia = [
+        ...ldb,
+        ...ldImm64(2, keyRegion.addr),
+        stW(10, -16, 9),
+        stW(10, -12, 0),
+        movReg(3, 10),
+        addImm(3, -16),
+        movImm(4, 0),
+        call(BPF_FUNC.map_update_elem),
+        exit(),
+      ];
+      expect(run(updateVia)).toMatchObject({ kind: 'exit', r0: 0n });
+      expect(run(updateVia)).toMatchObject({ kind: 'exit', r0: 0n });
+      space.unmap(keyRegion);
+      expect(run(updateVia)).toMatchObject({ kind: 'exit', r0: BigInt.asUintN(64, -14n) });
+      // the helper reports the bad key pointer (-EFAULT in R0), returned as is here
+      const lookupR0 = [...ldb, ...ldImm64(2, keyRegion.addr), call(BPF_FUNC.map_lookup_elem), exit()];
+      expect(run(lookupR0)).toMatchObject({ kind: 'exit', r0: BigInt.asUintN(64, -14n) });
+    });
+  }
+
   it('the instruction budget spent in a helper callback counts the same on both engines', () => {
     // bpf_loop-like helper 181: runs the callback at pc 9 r3 times; then the main loop goes on
     const loop181 = new Map([
