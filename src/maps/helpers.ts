@@ -165,6 +165,61 @@ class SpaceBinding {
   }
 }
 
+/**
+ * What one hash-map helper call resolved: the map behind R1 and the regions behind the key (R2)
+ * and value (R3) pointers. A later call with the same pointer halves reuses it while no map
+ * pointer was forgotten and no region mapped or unmapped in between (the epochs are unchanged),
+ * so a program calling the helpers in a loop resolves its map and stack once.
+ */
+class ResolvedCall {
+  private lo = 0;
+  private hi = 0;
+  private keyHi = 0;
+  private valHi = 0;
+  private epoch = -1;
+  private spaceEpoch = -1;
+  private space: AddressSpace | undefined;
+  map: HashTab | undefined;
+  key: Uint8Array | undefined;
+  val: Uint8Array | undefined;
+  binding: SpaceBinding | undefined;
+
+  /** Whether this resolution holds for the call in `r` (with its value pointer when `withValue`). */
+  holds(r: Int32Array, space: AddressSpace, pointers: MapPointers | undefined, withValue: boolean): boolean {
+    return (
+      r[2] === this.lo &&
+      r[3] === this.hi &&
+      r[5] === this.keyHi &&
+      (!withValue || r[7] === this.valHi) &&
+      space === this.space &&
+      space.epoch === this.spaceEpoch &&
+      pointers!.epoch === this.epoch
+    );
+  }
+
+  remember(
+    r: Int32Array,
+    space: AddressSpace,
+    pointers: MapPointers,
+    map: HashTab,
+    key: Uint8Array,
+    val: Uint8Array | undefined,
+    binding: SpaceBinding,
+  ): void {
+    this.lo = r[2]!;
+    this.hi = r[3]!;
+    this.keyHi = r[5]!;
+    this.valHi = r[7]!;
+    this.epoch = pointers.epoch;
+    this.space = space;
+    this.spaceEpoch = space.epoch;
+    this.map = map;
+    this.key = key;
+    this.val = val;
+    this.binding = binding;
+  }
+}
+
 /** Options of {@link mapHelpers}. */
 export interface MapHelperOptions {
   /** The pointers LD_IMM64 map references were given. */
@@ -214,47 +269,20 @@ export function mapHelpers(opts: MapHelperOptions): Map<number, HelperFn> {
     r[1] = 0;
   };
 
-  // The last hash-map lookup's and update's resolutions (map pointer → map, key and value pointers
-  // → regions), reused while the same pointers come again and no map was forgotten and no region
-  // mapped or unmapped since (a program using one map from its stack in a loop resolves once).
+  // The last hash-map lookup's and update's resolutions, reused while valid (see ResolvedCall).
   const epochs = pointers instanceof MapPointers ? pointers : undefined;
-  let uLo = 0;
-  let uHi = 0;
-  let uKhi = 0;
-  let uVhi = 0;
-  let uEpoch = -1;
-  let uSpaceEpoch = -1;
-  let uSpace: AddressSpace | undefined;
-  let uMap: HashTab | undefined;
-  let uKey: Uint8Array | undefined;
-  let uVal: Uint8Array | undefined;
-
-  let lLo = 0;
-  let lHi = 0;
-  let lKhi = 0;
-  let lEpoch = -1;
-  let lSpaceEpoch = -1;
-  let lSpace: AddressSpace | undefined;
-  let lMap: HashTab | undefined;
-  let lKey: Uint8Array | undefined;
-  let lBinding: SpaceBinding | undefined;
+  const lc = new ResolvedCall();
+  const uc = new ResolvedCall();
 
   // void *bpf_map_lookup_elem(map, key)
   h.set(BPF_FUNC.map_lookup_elem, (r, env) => {
-    if (
-      r[2] === lLo &&
-      r[3] === lHi &&
-      r[5] === lKhi &&
-      env.space === lSpace &&
-      lSpace.epoch === lSpaceEpoch &&
-      epochs!.epoch === lEpoch
-    ) {
-      const m = lMap!;
+    if (lc.holds(r, env.space, epochs, false)) {
+      const m = lc.map!;
       const ko = r[4]! >>> 0;
-      if (ko + m.keySize <= lKey!.length) {
-        const off = m.progLookupOffset(lKey!, ko, cpuOf(env));
+      if (ko + m.keySize <= lc.key!.length) {
+        const off = m.progLookupOffset(lc.key!, ko, cpuOf(env));
         if (off < 0) return nul(r);
-        return lBinding!.setChunkPtr(r, m, m.arena, m.valueChunk, off);
+        return lc.binding!.setChunkPtr(r, m, m.arena, m.valueChunk, off);
       }
     }
     const map = pointers.mapAt(r[2]!, r[3]!);
@@ -265,17 +293,7 @@ export function mapHelpers(opts: MapHelperOptions): Map<number, HelperFn> {
     if ((map as Partial<HashTab>).valuePointers === true) {
       // the hash maps' path: a monomorphic call and small integers only (no float location)
       const ht = map as HashTab;
-      if (epochs !== undefined) {
-        lLo = r[2]!;
-        lHi = r[3]!;
-        lKhi = r[5]!;
-        lEpoch = epochs.epoch;
-        lSpace = env.space;
-        lSpaceEpoch = env.space.epoch;
-        lMap = ht;
-        lKey = key;
-        lBinding = b;
-      }
+      if (epochs !== undefined) lc.remember(r, env.space, epochs, ht, key, undefined, b);
       const off = ht.progLookupOffset(key, r[4]! >>> 0, cpuOf(env));
       if (off < 0) return nul(r);
       return b.setChunkPtr(r, map, ht.arena, ht.valueChunk, off);
@@ -296,20 +314,12 @@ export function mapHelpers(opts: MapHelperOptions): Map<number, HelperFn> {
 
   // long bpf_map_update_elem(map, key, value, flags)
   h.set(BPF_FUNC.map_update_elem, (r, env) => {
-    if (
-      r[2] === uLo &&
-      r[3] === uHi &&
-      r[5] === uKhi &&
-      r[7] === uVhi &&
-      env.space === uSpace &&
-      uSpace.epoch === uSpaceEpoch &&
-      epochs!.epoch === uEpoch
-    ) {
-      const m = uMap!;
+    if (uc.holds(r, env.space, epochs, true)) {
+      const m = uc.map!;
       const ko = r[4]! >>> 0;
       const vo = r[6]! >>> 0;
-      if (ko + m.keySize <= uKey!.length && vo + m.valueSize <= uVal!.length) {
-        const ret = m.progUpdate(uKey!, ko, uVal!, vo, r[9] === 0 ? r[8]! >>> 0 : 0xffffffff, cpuOf(env));
+      if (ko + m.keySize <= uc.key!.length && vo + m.valueSize <= uc.val!.length) {
+        const ret = m.progUpdate(uc.key!, ko, uc.val!, vo, r[9] === 0 ? r[8]! >>> 0 : 0xffffffff, cpuOf(env));
         r[0] = ret;
         r[1] = ret >> 31;
         return;
@@ -328,18 +338,7 @@ export function mapHelpers(opts: MapHelperOptions): Map<number, HelperFn> {
       const ret = (map as HashTab).progUpdate(key, r[4]! >>> 0, val, r[6]! >>> 0, flags, cpuOf(env));
       r[0] = ret;
       r[1] = ret >> 31;
-      if (epochs !== undefined) {
-        uLo = r[2]!;
-        uHi = r[3]!;
-        uKhi = r[5]!;
-        uVhi = r[7]!;
-        uEpoch = epochs.epoch;
-        uSpace = env.space;
-        uSpaceEpoch = env.space.epoch;
-        uMap = map as HashTab;
-        uKey = key;
-        uVal = val;
-      }
+      if (epochs !== undefined) uc.remember(r, env.space, epochs, map as HashTab, key, val, b);
       return;
     }
     if (map.progUpdate)
