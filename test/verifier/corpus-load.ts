@@ -9,12 +9,8 @@ import { hexToBytes } from '../../src/isa/insn.js';
 import { mapTypeNumber } from '../../src/kernel/api/map.js';
 import { BpfAttr } from '../../src/kernel/attr/codec.js';
 import { BPF_CMD } from '../../src/kernel/attr/commands.js';
-import {
-  PROG_LOAD_ATTR as A,
-  BPF_ATTR_SIZE,
-  MAP_ELEM_ATTR as E,
-  MAP_CREATE_ATTR as M,
-} from '../../src/kernel/attr/layout.js';
+import { BPF_ATTR_SIZE, MAP_ELEM_ATTR as E, MAP_CREATE_ATTR as M } from '../../src/kernel/attr/layout.js';
+import { loadWithLog } from '../../src/kernel/host-load.js';
 import type { SyscallHost } from '../../src/kernel/syscall-host.js';
 import { progTypeNumber } from '../../src/progs/types.js';
 import { errnoName } from '../../src/uapi/errno.js';
@@ -45,8 +41,6 @@ export interface CorpusLoadResult {
   readonly errno: string | null;
   readonly log: string;
 }
-
-const LOG_SIZE = 1 << 20;
 
 function withAttr<T>(host: SyscallHost, attr: BpfAttr, fn: (addr: number) => T): T {
   const addr = host.alloc(BPF_ATTR_SIZE);
@@ -106,28 +100,10 @@ export function loadCorpusCase(
       const at = m.insn * 8 + 4;
       new DataView(raw.buffer, raw.byteOffset).setInt32(at, fd, true);
     }
-    const insns = host.alloc(raw.length);
-    host.write(insns, raw);
-    const lic = new TextEncoder().encode('GPL\0');
-    const licAddr = host.alloc(lic.length);
-    host.write(licAddr, lic);
-    const logAddr = host.alloc(LOG_SIZE);
-    const attr = new BpfAttr()
-      .set(A.prog_type, type)
-      .set(A.insn_cnt, raw.length / 8)
-      .set(A.insns, insns)
-      .set(A.license, licAddr)
-      .set(A.log_level, level)
-      .set(A.log_size, LOG_SIZE)
-      .set(A.log_buf, logAddr)
-      .set(A.prog_flags, c.prog_flags ?? 0)
-      .set(A.expected_attach_type, c.expected_attach_type ?? 0);
-    const ret = withAttr(host, attr, (a) => host.bpf(BPF_CMD.PROG_LOAD, a, BPF_ATTR_SIZE));
-    const logBytes = host.read(logAddr, LOG_SIZE);
-    const end = logBytes.indexOf(0);
-    const log = new TextDecoder().decode(logBytes.subarray(0, end < 0 ? LOG_SIZE : end));
-    if (ret >= 0) host.close(ret);
-    for (const a of [insns, licAddr, logAddr]) host.free(a);
+    const { ret, log } = loadWithLog(host, raw, type, level, 'GPL', {
+      progFlags: c.prog_flags,
+      expectedAttachType: c.expected_attach_type,
+    });
     return {
       verdict: ret >= 0 ? 'accept' : 'reject',
       errno: ret >= 0 ? null : (errnoName(-ret) ?? String(-ret)),

@@ -8,9 +8,9 @@
  */
 import { encodeRaw } from '../../isa/insn.js';
 import { EmulatedHost } from '../../kernel/emulated-host.js';
+import { loadWithLog } from '../../kernel/host-load.js';
 import { intOption, parseArgs } from '../args.js';
 import { CliError, type Command } from '../command.js';
-import { loadWithLog } from '../commands/verify.js';
 import { aluLoopProgram } from './alu-loop.js';
 
 const SOCKET_FILTER = 1;

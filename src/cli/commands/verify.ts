@@ -5,10 +5,8 @@
  */
 
 import { encodeRaw } from '../../isa/insn.js';
-import { BpfAttr } from '../../kernel/attr/codec.js';
-import { BPF_CMD } from '../../kernel/attr/commands.js';
-import { PROG_LOAD_ATTR as A, BPF_ATTR_SIZE } from '../../kernel/attr/layout.js';
 import { EmulatedHost } from '../../kernel/emulated-host.js';
+import { loadWithLog } from '../../kernel/host-load.js';
 import type { SyscallHost } from '../../kernel/syscall-host.js';
 import { PROG_TYPE_NAMES, progTypeNumber } from '../../progs/types.js';
 import { errnoName } from '../../uapi/errno.js';
@@ -33,42 +31,6 @@ Exit status: 0 when the program is accepted, 1 when it is rejected, 2 for bad in
 
 Example:
   printf 'r0 = 0\\nexit\\n' | bpfsim verify - --backend kernel --log-level 2`;
-
-const LOG_SIZE = 1 << 20;
-
-/** Loads `raw` instructions on `host` with a verifier log: the fd (closed again) or -errno, and the log. */
-export function loadWithLog(
-  host: SyscallHost,
-  raw: Uint8Array,
-  type: number,
-  level: number,
-  license: string,
-): { ret: number; log: string; trueSize: number } {
-  const insns = host.alloc(raw.length);
-  host.write(insns, raw);
-  const lic = new TextEncoder().encode(`${license}\0`);
-  const licAddr = host.alloc(lic.length);
-  host.write(licAddr, lic);
-  const logAddr = host.alloc(LOG_SIZE);
-  const attrAddr = host.alloc(BPF_ATTR_SIZE);
-  const attr = new BpfAttr()
-    .set(A.prog_type, type)
-    .set(A.insn_cnt, raw.length / 8)
-    .set(A.insns, insns)
-    .set(A.license, licAddr)
-    .set(A.log_level, level)
-    .set(A.log_size, LOG_SIZE)
-    .set(A.log_buf, logAddr);
-  host.write(attrAddr, attr.bytes);
-  const ret = host.bpf(BPF_CMD.PROG_LOAD, attrAddr, BPF_ATTR_SIZE);
-  const logBytes = host.read(logAddr, LOG_SIZE);
-  const end = logBytes.indexOf(0);
-  const log = new TextDecoder().decode(logBytes.subarray(0, end < 0 ? LOG_SIZE : end));
-  const out = new BpfAttr(host.read(attrAddr, BPF_ATTR_SIZE));
-  if (ret >= 0) host.close(ret);
-  for (const a of [insns, licAddr, logAddr, attrAddr]) host.free(a);
-  return { ret, log, trueSize: out.u32(A.log_true_size) };
-}
 
 /** `bpfsim verify`. */
 export const verifyCommand: Command = {

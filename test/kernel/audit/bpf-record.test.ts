@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { loadWithLog } from '../../../src/cli/commands/verify.js';
 import { encodeRaw, insn } from '../../../src/isa/insn.js';
 import { BPF_AUDIT_OP, formatBpfAudit } from '../../../src/kernel/audit/bpf-record.js';
 import { AuditStore } from '../../../src/kernel/audit/store.js';
 import { KernelHost } from '../../../src/kernel/backend/kernel-host.js';
+import { loadWithLog } from '../../../src/kernel/host-load.js';
 import { kernelUnavailable } from '../backend/env.js';
 import { setup } from '../helpers.js';
 

@@ -4,10 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { aluLoopProgram } from '../../../src/cli/bench/alu-loop.js';
-import { loadWithLog } from '../../../src/cli/commands/verify.js';
 import { encodeRaw } from '../../../src/isa/insn.js';
 import { KernelHost } from '../../../src/kernel/backend/kernel-host.js';
 import { EmulatedHost } from '../../../src/kernel/emulated-host.js';
+import { loadWithLog } from '../../../src/kernel/host-load.js';
 import { kernelUnavailable } from '../../kernel/backend/env.js';
 
 const why = await kernelUnavailable();

@@ -6,9 +6,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { loadWithLog } from '../../../src/cli/commands/verify.js';
 import { KernelHost } from '../../../src/kernel/backend/kernel-host.js';
 import { EmulatedHost } from '../../../src/kernel/emulated-host.js';
+import { loadWithLog } from '../../../src/kernel/host-load.js';
 import { kernelUnavailable } from '../../kernel/backend/env.js';
 
 const why = await kernelUnavailable();

@@ -13,10 +13,8 @@ import {
 } from '../../../src/isa/builder.js';
 import { encodeRaw, type Insn } from '../../../src/isa/insn.js';
 import { BPF_SIZE } from '../../../src/isa/opcodes.js';
-import { BpfAttr } from '../../../src/kernel/attr/codec.js';
-import { BPF_CMD } from '../../../src/kernel/attr/commands.js';
-import { PROG_LOAD_ATTR as A, BPF_ATTR_SIZE } from '../../../src/kernel/attr/layout.js';
 import type { KernelHost } from '../../../src/kernel/backend/kernel-host.js';
+import { loadWithLog } from '../../../src/kernel/host-load.js';
 
 /** One context access to try. */
 export interface CtxProbe {
@@ -54,31 +52,11 @@ const LOG_SIZE = 1 << 16;
 
 /** Loads the probe on the real kernel with a verifier log: the fd (closed again) or -errno, and the log. */
 export function loadProbeRaw(host: KernelHost, p: CtxProbe, logLevel: number): { ret: number; log: string } {
-  const raw = encodeRaw(probeInsns(p));
-  const insns = host.alloc(raw.length);
-  host.write(insns, raw);
-  const lic = new TextEncoder().encode('GPL\0');
-  const licAddr = host.alloc(lic.length);
-  host.write(licAddr, lic);
-  const logAddr = host.alloc(LOG_SIZE);
-  const attrAddr = host.alloc(BPF_ATTR_SIZE);
-  const attr = new BpfAttr()
-    .set(A.prog_type, p.progType)
-    .set(A.insn_cnt, raw.length / 8)
-    .set(A.insns, insns)
-    .set(A.license, licAddr)
-    .set(A.log_level, logLevel)
-    .set(A.log_size, LOG_SIZE)
-    .set(A.log_buf, logAddr)
-    .set(A.prog_flags, p.flags ?? 0)
-    .set(A.expected_attach_type, p.eat);
-  host.write(attrAddr, attr.bytes);
-  const ret = host.bpf(BPF_CMD.PROG_LOAD, attrAddr, BPF_ATTR_SIZE);
-  const logBytes = host.read(logAddr, LOG_SIZE);
-  const end = logBytes.indexOf(0);
-  const log = new TextDecoder().decode(logBytes.subarray(0, end < 0 ? LOG_SIZE : end));
-  if (ret >= 0) host.close(ret);
-  for (const a of [insns, licAddr, logAddr, attrAddr]) host.free(a);
+  const { ret, log } = loadWithLog(host, encodeRaw(probeInsns(p)), p.progType, logLevel, 'GPL', {
+    progFlags: p.flags,
+    expectedAttachType: p.eat,
+    logSize: LOG_SIZE,
+  });
   return { ret, log };
 }
 
