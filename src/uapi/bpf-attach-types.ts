@@ -1,6 +1,6 @@
 /**
  * @fileoverview `enum bpf_attach_type` values (include/uapi/linux/bpf.h, Linux 6.18 numbering) that
- * the load-time checks and the verifier's context tables compare `expected_attach_type` with.
+ * the load-time checks and the verifier's context and helper tables compare `expected_attach_type` with.
  */
 
 /** Models part of `enum bpf_attach_type`. */
@@ -8,6 +8,7 @@ export const BPF_ATTACH = {
   CGROUP_INET_INGRESS: 0,
   CGROUP_INET_EGRESS: 1,
   CGROUP_INET_SOCK_CREATE: 2,
+  CGROUP_SOCK_OPS: 3,
   CGROUP_INET4_BIND: 8,
   CGROUP_INET6_BIND: 9,
   CGROUP_INET4_CONNECT: 10,
@@ -20,6 +21,11 @@ export const BPF_ATTACH = {
   CGROUP_UDP6_RECVMSG: 20,
   CGROUP_GETSOCKOPT: 21,
   CGROUP_SETSOCKOPT: 22,
+  TRACE_RAW_TP: 23,
+  TRACE_FENTRY: 24,
+  TRACE_FEXIT: 25,
+  MODIFY_RETURN: 26,
+  TRACE_ITER: 28,
   CGROUP_INET4_GETPEERNAME: 29,
   CGROUP_INET6_GETPEERNAME: 30,
   CGROUP_INET4_GETSOCKNAME: 31,
@@ -30,10 +36,15 @@ export const BPF_ATTACH = {
   SK_LOOKUP: 36,
   SK_REUSEPORT_SELECT: 39,
   SK_REUSEPORT_SELECT_OR_MIGRATE: 40,
+  TRACE_KPROBE_MULTI: 42,
   NETFILTER: 45,
+  TRACE_UPROBE_MULTI: 48,
   CGROUP_UNIX_CONNECT: 49,
   CGROUP_UNIX_SENDMSG: 50,
   CGROUP_UNIX_RECVMSG: 51,
   CGROUP_UNIX_GETPEERNAME: 52,
   CGROUP_UNIX_GETSOCKNAME: 53,
+  TRACE_KPROBE_SESSION: 56,
+  TRACE_UPROBE_SESSION: 57,
+  TRACE_FSESSION: 59,
 } as const;

@@ -19,48 +19,12 @@
  * attach BTF) are not modelled and get no helpers here.
  */
 import { BPF_PROG_TYPE as T } from '../../progs/types.js';
+import { BPF_ATTACH as ATTACH } from '../../uapi/bpf-attach-types.js';
 import { BPF_FUNC_MAX_ID, BPF_FUNC_NAMES } from '../../uapi/bpf-helpers.js';
 import type { HelperProto } from './helper-proto-builder.js';
 import { CORE_PROTOS as C } from './helper-proto-defs.js';
 import { NET_PROTOS as N } from './helper-proto-defs-net.js';
 import type { FuncProtoContext, FuncProtoFn, VerifierFuncProto } from './types.js';
-
-/** `enum bpf_attach_type` values the helper tables test. Models include/uapi/linux/bpf.h (6.18). */
-export const ATTACH = {
-  CGROUP_INET_INGRESS: 0,
-  CGROUP_INET_EGRESS: 1,
-  CGROUP_SOCK_OPS: 3,
-  CGROUP_INET4_BIND: 8,
-  CGROUP_INET6_BIND: 9,
-  CGROUP_INET4_CONNECT: 10,
-  CGROUP_INET6_CONNECT: 11,
-  CGROUP_UDP4_SENDMSG: 14,
-  CGROUP_UDP6_SENDMSG: 15,
-  CGROUP_UDP4_RECVMSG: 19,
-  CGROUP_UDP6_RECVMSG: 20,
-  CGROUP_GETSOCKOPT: 21,
-  CGROUP_SETSOCKOPT: 22,
-  TRACE_RAW_TP: 23,
-  TRACE_FENTRY: 24,
-  TRACE_FEXIT: 25,
-  MODIFY_RETURN: 26,
-  TRACE_ITER: 28,
-  CGROUP_INET4_GETPEERNAME: 29,
-  CGROUP_INET6_GETPEERNAME: 30,
-  CGROUP_INET4_GETSOCKNAME: 31,
-  CGROUP_INET6_GETSOCKNAME: 32,
-  TRACE_KPROBE_MULTI: 42,
-  TRACE_UPROBE_MULTI: 48,
-  CGROUP_UNIX_CONNECT: 49,
-  CGROUP_UNIX_SENDMSG: 50,
-  CGROUP_UNIX_RECVMSG: 51,
-  CGROUP_UNIX_GETPEERNAME: 52,
-  CGROUP_UNIX_GETSOCKNAME: 53,
-  SK_LOOKUP: 36,
-  TRACE_KPROBE_SESSION: 56,
-  TRACE_UPROBE_SESSION: 57,
-  TRACE_FSESSION: 59,
-} as const;
 
 type Proto = HelperProto | undefined;
 type Getter = (f: string, c: FullCtx) => Proto;

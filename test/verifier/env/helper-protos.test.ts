@@ -16,9 +16,10 @@ import { BPF_ATTR_SIZE, PROG_LOAD_ATTR as LA } from '../../../src/kernel/attr/la
 import { KernelHost } from '../../../src/kernel/backend/kernel-host.js';
 import { MAP_HELPER_PROTOS } from '../../../src/maps/helper-protos.js';
 import { BPF_PROG_TYPE as T } from '../../../src/progs/types.js';
+import { BPF_ATTACH as ATTACH } from '../../../src/uapi/bpf-attach-types.js';
 import { BPF_FUNC } from '../../../src/uapi/bpf-helpers.js';
 import { ARG, argTypeName, RET, retTypeName } from '../../../src/verifier/env/arg-types.js';
-import { ATTACH, funcProto, helperIdMax, helperName } from '../../../src/verifier/env/helper-protos.js';
+import { funcProto, helperIdMax, helperName } from '../../../src/verifier/env/helper-protos.js';
 import type { FuncProtoContext } from '../../../src/verifier/env/types.js';
 import { TYPE_FLAG as F } from '../../../src/verifier/reg-state.js';
 import { BUN, bunWorks, kernelUnavailable, ROOT as REPO } from '../../kernel/backend/env.js';
