@@ -9,11 +9,19 @@
  */
 import { BPF_MAP_TYPE as M } from '../../maps/uapi.js';
 import { BPF_PROG_TYPE as T } from '../../progs/types.js';
+import { BPF_ATTACH } from '../../uapi/bpf-attach-types.js';
 import { BPF_FUNC as H } from '../../uapi/bpf-helpers.js';
 import { helperName } from './helper-protos.js';
 
-/** `BPF_TRACE_ITER` (enum bpf_attach_type). */
-const BPF_TRACE_ITER = 28;
+/** The ring buffer helpers (a ringbuf map allows exactly these, and they accept only it). */
+const RINGBUF_FUNCS: readonly number[] = [
+  H.ringbuf_output,
+  H.ringbuf_reserve,
+  H.ringbuf_query,
+  H.ringbuf_reserve_dynptr,
+  H.ringbuf_submit_dynptr,
+  H.ringbuf_discard_dynptr,
+];
 
 /** The helpers a map type allows; map types not listed allow every helper. First half of the check. */
 export const MAP_ALLOWED_HELPERS: ReadonlyMap<number, readonly number[]> = new Map<number, readonly number[]>(
@@ -23,17 +31,7 @@ export const MAP_ALLOWED_HELPERS: ReadonlyMap<number, readonly number[]> = new M
       M.PERF_EVENT_ARRAY,
       [H.perf_event_read, H.perf_event_output, H.skb_output, H.perf_event_read_value, H.xdp_output],
     ],
-    [
-      M.RINGBUF,
-      [
-        H.ringbuf_output,
-        H.ringbuf_reserve,
-        H.ringbuf_query,
-        H.ringbuf_reserve_dynptr,
-        H.ringbuf_submit_dynptr,
-        H.ringbuf_discard_dynptr,
-      ],
-    ],
+    [M.RINGBUF, RINGBUF_FUNCS],
     [M.USER_RINGBUF, [H.user_ringbuf_drain]],
     [M.STACK_TRACE, [H.get_stackid]],
     [M.CGROUP_ARRAY, [H.skb_under_cgroup, H.current_task_under_cgroup]],
@@ -71,14 +69,7 @@ export const HELPER_ALLOWED_MAPS: ReadonlyMap<number, readonly number[]> = new M
     ...[H.perf_event_read, H.perf_event_output, H.perf_event_read_value, H.skb_output, H.xdp_output].map(
       (f): [number, number[]] => [f, [M.PERF_EVENT_ARRAY]],
     ),
-    ...[
-      H.ringbuf_output,
-      H.ringbuf_reserve,
-      H.ringbuf_query,
-      H.ringbuf_reserve_dynptr,
-      H.ringbuf_submit_dynptr,
-      H.ringbuf_discard_dynptr,
-    ].map((f): [number, number[]] => [f, [M.RINGBUF]]),
+    ...RINGBUF_FUNCS.map((f): [number, number[]] => [f, [M.RINGBUF]]),
     [H.user_ringbuf_drain, [M.USER_RINGBUF]],
     [H.get_stackid, [M.STACK_TRACE]],
     [H.current_task_under_cgroup, [M.CGROUP_ARRAY]],
@@ -125,7 +116,7 @@ function mayUpdateSockmap(prog: CompatProg, funcId: number): { ok: boolean; log:
   if (funcId !== H.map_update_elem && funcId !== H.map_delete_elem) return { ok: false, log: [] };
   switch (prog.progType) {
     case T.TRACING:
-      if (prog.expectedAttachType === BPF_TRACE_ITER) return { ok: true, log: [] };
+      if (prog.expectedAttachType === BPF_ATTACH.TRACE_ITER) return { ok: true, log: [] };
       break;
     case T.SOCK_OPS:
       if (funcId === H.map_delete_elem) return { ok: true, log: [] };
