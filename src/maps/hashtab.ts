@@ -464,16 +464,7 @@ export class HashTab implements BpfMap {
   /** {@link progLookupOffset} of a plain table with 4-byte keys: the whole lookup in one function. */
   private lookup1(key: Uint8Array, o: number): number {
     const k = key[o]! | (key[o + 1]! << 8) | (key[o + 2]! << 16) | (key[o + 3]! << 24);
-    const hash = jhash1WordI32(k, this.hashrnd);
-    const w = this.bk[hash & this.mask]!;
-    if ((w & this.tagOf(hash)) === 0) return -1;
-    const e = this.elems;
-    let l = (w & this.slotMask) - 1;
-    while (l !== NONE) {
-      const b = l * 3;
-      if (e[b + 1] === hash && e[b + 2] === k) break;
-      l = e[b]!;
-    }
+    const l = this.find1(k, jhash1WordI32(k, this.hashrnd));
     if (l === NONE) return -1;
     const a = this.arena;
     const c = l >>> a.shift;
